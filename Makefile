@@ -1,0 +1,37 @@
+# The README's two commands: `make run` and `make test`. Both build .venv from the lock file.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench schemas lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --requirement requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/college count examples/2010-leader/contest.toml \
+		--section plp=examples/2010-leader/plp.json \
+		--section members=examples/2010-leader/members.json \
+		--section affiliates=examples/2010-leader/affiliates.json
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+schemas: $(STAMP)
+	$(BIN)/python -m college.schemas schemas
+
+# Re-resolve every pin from pyproject.toml (run by hand when a dependency changes).
+lock:
+	rm -rf /tmp/college-lock && $(PYTHON) -m venv /tmp/college-lock
+	/tmp/college-lock/bin/pip install --quiet ".[dev]" "setuptools>=68"
+	/tmp/college-lock/bin/pip freeze --all --exclude college --exclude pip > requirements.lock
+
+clean:
+	rm -rf $(VENV)

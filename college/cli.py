@@ -1,0 +1,104 @@
+"""The `college` command line. Each command parses, calls the domain and prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+from rich.console import Console
+
+from college.contest import load_contest
+from college.count import count as count_college
+from college.errors import CollegeError, from_validation_error
+from college.profile import combine, read_profile
+from college.render import result_renderable
+from college.result import TieDecision
+
+app = typer.Typer(
+    help="Count a Labour Party leadership electoral college.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def college() -> None:
+    """Count a Labour Party leadership electoral college."""
+
+
+def clean_errors(command):
+    """One clear line and a non-zero exit for any failure, never a traceback."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CollegeError as error:
+            err.print(f"error: {error}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as error:  # a defect, not bad input: still no traceback for the user
+            err.print(f"error: unexpected {type(error).__name__}; please report it", markup=False)
+            raise typer.Exit(3) from None
+
+    return run
+
+
+def parse_sections(values: list[str]) -> dict[str, list[Path]]:
+    sections: dict[str, list[Path]] = {}
+    for value in values:
+        section_id, sep, path = value.partition("=")
+        if not sep or not section_id or not path:
+            raise CollegeError(f"--section takes ID=PATH, got {value!r}", field="--section")
+        sections.setdefault(section_id.strip(), []).append(Path(path))
+    return sections
+
+
+def load_decisions(path: Path | None) -> list[TieDecision]:
+    if path is None:
+        return []
+    try:
+        return TypeAdapter(list[TieDecision]).validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise CollegeError("file not found", file=str(path)) from None
+    except ValidationError as error:
+        raise from_validation_error(error, file=str(path)) from None
+
+
+@app.command()
+@clean_errors
+def count(
+    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file")],
+    section: Annotated[
+        list[str],
+        typer.Option("--section", metavar="ID=PATH", help="a section's profile (JSON, CSV or Parquet); repeat to sum files"),
+    ],
+    format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    decisions: Annotated[
+        Path | None, typer.Option("--decisions", help="JSON list of the committee's tie decisions, to resume a referred count")
+    ] = None,
+) -> None:
+    """Count profiles you already hold: verification, history, dry runs."""
+    if format not in ("table", "json"):
+        raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
+    contest = load_contest(contest_file)
+    files = parse_sections(section)
+    for section_id in files:
+        contest.section(section_id)
+    profiles = {sid: combine(read_profile(p, contest) for p in paths) for sid, paths in files.items()}
+    result = count_college(contest, profiles, load_decisions(decisions))
+    if format == "json":
+        sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.print(result_renderable(result))
+    if result.status == "decision-needed":
+        raise typer.Exit(4)

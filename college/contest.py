@@ -1,0 +1,177 @@
+"""The contest file: who stands, the sections and their weights, and how papers are read.
+
+Seed 003 items 23-27: three sections, each worth one third. The weights are data,
+not code, so the 1981-1993 college (40/30/30) or a one-section OMOV contest runs on
+the same engine. Later stages (register of returning bodies, deadline, committee,
+keys) add their own tables to this same file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import Enum
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from college.errors import CollegeError, from_validation_error
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+class Model(BaseModel):
+    """Base for every model read from or written to a file: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TieMethod(str, Enum):
+    """Ways to choose between candidates tied for the lowest college share, tried in order."""
+
+    previous_rounds = "previous-rounds"
+    first_round = "first-round"
+    candidate_order = "candidate-order"
+    lot = "lot"
+    refer = "refer"
+
+
+# A policy must end in a method that always picks one candidate.
+DECISIVE = {TieMethod.candidate_order, TieMethod.lot, TieMethod.refer}
+
+
+class Overvote(str, Enum):
+    """What a paper with two or more candidates marked at one preference does."""
+
+    exhaust = "exhaust"  # the paper stops at the overvote
+    skip = "skip"  # the marked preference is passed over, the next one counts
+    exhaust_if_multiple_continuing = "exhaust-if-multiple-continuing"
+
+
+class Duplicate(str, Enum):
+    """What a paper that names a candidate it already ranked higher does."""
+
+    skip = "skip"  # the repeat is passed over
+    exhaust = "exhaust"  # the paper stops at the repeat
+
+
+class BallotRules(Model):
+    """How a paper is read. The defaults suit a postal ballot counted by hand:
+
+    a paper stops where its sequence breaks (a missing preference) or where two
+    candidates share a preference; a candidate repeated lower down is passed over.
+    """
+
+    overvote: Overvote = Overvote.exhaust
+    max_skipped_ranks: int | None = Field(
+        default=0, ge=0, description="consecutive unmarked preferences allowed before the paper stops; null for no limit"
+    )
+    duplicate: Duplicate = Duplicate.skip
+    overvote_delimiter: str = Field(
+        default="|", min_length=1, description="separates several names marked at one preference in a CSV or Parquet cell"
+    )
+
+
+class Display(Model):
+    """Decimal places for published figures; comparisons never use them."""
+
+    section_decimals: int = Field(default=3, ge=0, le=12)
+    college_decimals: int = Field(default=2, ge=0, le=12)
+
+
+class Section(Model):
+    id: Identifier
+    name: Name
+    weight: str = Field(description='exact fraction such as "1/3"')
+
+    @field_validator("weight")
+    @classmethod
+    def _weight_is_a_positive_fraction(cls, value: str) -> str:
+        try:
+            weight = Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f'weight must be an exact fraction such as "1/3", got {value!r}') from None
+        if weight <= 0:
+            raise ValueError("weight must be positive")
+        return value
+
+    @property
+    def fraction(self) -> Fraction:
+        return Fraction(self.weight.strip())
+
+
+class Contest(Model):
+    id: Identifier
+    position: Name
+    candidates: list[Name] = Field(min_length=1, description="validly nominated candidates, in ballot-paper order")
+    excluded: list[Name] = Field(
+        default_factory=list, description="withdrawn candidates still printed on papers: passed over when read"
+    )
+    sections: list[Section] = Field(min_length=1)
+    tie_policy: list[TieMethod] = Field(default_factory=lambda: [TieMethod.previous_rounds, TieMethod.lot], min_length=1)
+    lot_seed: str | None = Field(default=None, min_length=1, description="fixed by the committee before the count")
+    batch_elimination: bool = Field(
+        default=False, description="eliminating-ballot rule (seed 000 I.iv.10); single-section contests only"
+    )
+    ballots: BallotRules = BallotRules()
+    display: Display = Display()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Contest:
+        _unique(self.candidates, "candidates")
+        _unique(self.excluded, "excluded")
+        both = set(self.candidates) & set(self.excluded)
+        if both:
+            raise ValueError(f"excluded: {sorted(both)[0]!r} is also a validly nominated candidate")
+        _unique([s.id for s in self.sections], "sections.id")
+        total = sum((s.fraction for s in self.sections), Fraction(0))
+        if total != 1:
+            raise ValueError(f"sections: weights must sum to exactly 1, they sum to {total}")
+        _unique(self.tie_policy, "tie_policy")
+        if self.tie_policy[-1] not in DECISIVE:
+            raise ValueError(
+                "tie_policy: must end with candidate-order, lot or refer, so that every tie is settled"
+            )
+        if TieMethod.lot in self.tie_policy and not self.lot_seed:
+            raise ValueError("lot_seed: required when tie_policy includes lot (fixed before the count)")
+        if self.batch_elimination and len(self.sections) > 1:
+            raise ValueError(
+                "batch_elimination: only defined for a single-section count; "
+                "in a weighted college, shares from different sections cannot be added as votes"
+            )
+        return self
+
+    def section(self, section_id: str) -> Section:
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        known = ", ".join(s.id for s in self.sections)
+        raise CollegeError(f"no section {section_id!r} in the contest (sections: {known})", field="section")
+
+
+def _unique(values: list, field: str) -> None:
+    seen = set()
+    for value in values:
+        if value in seen:
+            shown = value.value if isinstance(value, Enum) else value
+            raise ValueError(f"{field}: {shown!r} appears more than once")
+        seen.add(value)
+
+
+def load_contest(path: str | Path) -> Contest:
+    """Read and validate a contest file; any problem is a CollegeError naming the file and field."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CollegeError("file not found", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise CollegeError("not UTF-8 text", file=str(path)) from None
+    except tomllib.TOMLDecodeError as error:
+        raise CollegeError(f"not valid TOML ({error})", file=str(path)) from None
+    try:
+        return Contest.model_validate(data)
+    except ValidationError as error:
+        raise from_validation_error(error, file=str(path)) from None

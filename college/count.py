@@ -1,0 +1,232 @@
+"""The count of the electoral college, round by round (seed 003 items 23-27).
+
+  23. The votes of each nominee in each section are calculated as a percentage of the
+      total votes cast in that section, and apportioned by the section's weight.
+  24. Each section's totals are presented as a percentage of the section before the
+      Electoral College calculation is made.
+  26. The result in each section represents its share of the college in each round of
+      the eliminating ballot. At each stage any spoilt, invalid or non-transferable
+      papers are discounted.
+  27. If no candidate receives more than 50% of the Electoral College vote, the result
+      is recalculated eliminating the candidate with the lowest percentage of Electoral
+      College votes and redistributing those votes according to expressed preferences,
+      until one candidate exceeds the 50% threshold.
+
+Arithmetic is exact: votes are integers, shares are fractions. Each round is a value;
+a round in, a round out. Papers are moved only when the candidate they count for is
+eliminated, so a round costs the papers it transfers, not the whole section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from college.ballots import preference
+from college.contest import Contest, Section
+from college.errors import CollegeError
+from college.profile import Profile, Ranking
+from college.result import (
+    DecisionNeeded,
+    Result,
+    Round,
+    SectionRound,
+    SectionSummary,
+    Share,
+    TieBreak,
+    TieDecision,
+)
+from college.shares import share
+from college.ties import Referred, break_tie
+
+HALF = Fraction(1, 2)
+
+
+@dataclass
+class _Piles:
+    """One section's papers, each distinct ranking in the pile of the candidate it counts for."""
+
+    rankings: list[Ranking]
+    counts: list[int]
+    piles: dict[str, list[int]]  # candidate -> indices into rankings
+    votes: dict[str, int]
+    non_transferable: int
+
+    @classmethod
+    def deal(cls, profile: Profile, continuing: set[str], contest: Contest) -> _Piles:
+        """Rule 1: each paper to its highest-ranked continuing candidate."""
+        rankings = list(profile.rankings)
+        counts = list(profile.rankings.values())
+        piles: dict[str, list[int]] = {name: [] for name in continuing}
+        non_transferable = 0
+        for index, ranking in enumerate(rankings):
+            choice = preference(ranking, continuing, contest.ballots)
+            if choice is None:
+                non_transferable += counts[index]
+            else:
+                piles[choice].append(index)
+        votes = {name: sum(counts[i] for i in pile) for name, pile in piles.items()}
+        return cls(rankings, counts, piles, votes, non_transferable)
+
+    def transfer(self, eliminated: str, continuing: set[str], contest: Contest) -> None:
+        """Redistribute an eliminated candidate's papers by their expressed preferences (item 27)."""
+        for index in self.piles.pop(eliminated):
+            choice = preference(self.rankings[index], continuing, contest.ballots)
+            if choice is None:
+                self.non_transferable += self.counts[index]
+            else:
+                self.piles[choice].append(index)
+                self.votes[choice] += self.counts[index]
+        del self.votes[eliminated]
+
+    @property
+    def valid(self) -> int:
+        return sum(self.votes.values())
+
+
+def _section_round(section: Section, piles: _Piles, contest: Contest) -> SectionRound:
+    """Item 24: the section's totals, each as a share of the section's valid votes."""
+    places = contest.display.section_decimals
+    valid = piles.valid
+    votes = {name: piles.votes[name] for name in contest.candidates if name in piles.votes}
+    return SectionRound(
+        id=section.id,
+        name=section.name,
+        weight=section.weight,
+        valid=valid,
+        non_transferable=piles.non_transferable,
+        votes=votes,
+        shares={name: Share.of(share(v, valid), places) for name, v in votes.items()},
+        note=None if valid else "no valid votes this round: the section's weight goes to nobody",
+    )
+
+
+def college_shares(contest: Contest, sections: Sequence[SectionRound], continuing: list[str]) -> dict[str, Fraction]:
+    """Item 23: a candidate's college share is the weighted sum of their section shares."""
+    weights = {s.id: s.fraction for s in contest.sections}
+    return {
+        name: sum((weights[s.id] * share(s.votes[name], s.valid) for s in sections), Fraction(0))
+        for name in continuing
+    }
+
+
+def _batch(votes: dict[str, int]) -> list[str]:
+    """Seed 000 I.iv.10: the bottom candidate goes together with any others whose votes,
+    added to those below them, do not reach the candidate immediately above."""
+    ordered = sorted(votes, key=votes.get)
+    batch: list[str] = []
+    below = 0
+    for position, name in enumerate(ordered[:-1]):
+        below += votes[name]
+        if below < votes[ordered[position + 1]]:
+            batch = ordered[: position + 1]
+    return batch if len(batch) > 1 else []
+
+
+def count(
+    contest: Contest,
+    profiles: Mapping[str, Profile],
+    decisions: Sequence[TieDecision] = (),
+) -> Result:
+    """Count the college. `profiles` holds one (already combined) profile per section id.
+
+    A tie referred to the committee stops the count with status `decision-needed`;
+    counting again with the committee's decision added to `decisions` resumes it.
+    """
+    missing = [s.id for s in contest.sections if s.id not in profiles]
+    unknown = [sid for sid in profiles if sid not in {s.id for s in contest.sections}]
+    if missing:
+        raise CollegeError(f"no profile given for section {missing[0]!r}", field="section")
+    if unknown:
+        raise CollegeError(f"profile given for {unknown[0]!r}, which is not a section of the contest", field="section")
+
+    summaries = [
+        SectionSummary(
+            id=s.id, name=s.name, weight=s.weight, papers=profiles[s.id].papers, blank=profiles[s.id].blank
+        )
+        for s in contest.sections
+    ]
+    base = dict(contest=contest.id, position=contest.position, candidates=list(contest.candidates), sections=summaries)
+
+    if len(contest.candidates) == 1:
+        # A single validly nominated candidate is elected unopposed: there is no ballot.
+        return Result(status="unopposed", winner=contest.candidates[0], rounds=[], **base)
+
+    continuing = set(contest.candidates)
+    piles = {s.id: _Piles.deal(profiles[s.id], continuing, contest) for s in contest.sections}
+    rounds: list[Round] = []
+    tie_breaks: list[TieBreak] = []
+    history: list[dict[str, Fraction]] = []
+    places = contest.display.college_decimals
+
+    while True:
+        number = len(rounds) + 1
+        order = [name for name in contest.candidates if name in continuing]
+        sections = [_section_round(s, piles[s.id], contest) for s in contest.sections]
+        shares = college_shares(contest, sections, order)
+        unallocated = sum((s.fraction for s, r in zip(contest.sections, sections) if r.valid == 0), Fraction(0))
+        this_round = dict(
+            number=number,
+            continuing=order,
+            sections=sections,
+            college={name: Share.of(value, places) for name, value in shares.items()},
+            unallocated=Share.of(unallocated, places) if unallocated else None,
+        )
+
+        leader = max(order, key=shares.__getitem__)
+        if shares[leader] > HALF:  # item 27: more than 50%, strictly
+            rounds.append(Round(elected=leader, **this_round))
+            return Result(status="elected", winner=leader, rounds=rounds, tie_breaks=tie_breaks, **base)
+        if len(order) == 1:
+            # Every other candidate is eliminated; the weight of exhausted sections goes to nobody.
+            rounds.append(Round(elected=leader, **this_round))
+            note = (
+                f"{leader} was elected as the only continuing candidate in round {number}, "
+                f"with {Share.of(shares[leader], places).percent}% of the college: "
+                "the rest of the college's weight lay with sections with no valid votes"
+            )
+            return Result(
+                status="elected", winner=leader, rounds=rounds, tie_breaks=tie_breaks, notes=[note], **base
+            )
+
+        batch = _batch(next(iter(piles.values())).votes) if contest.batch_elimination else []
+        tie_break = None
+        if batch:
+            eliminated = batch
+        else:
+            bottom = min(shares.values())
+            tied = [name for name in order if shares[name] == bottom]
+            if len(tied) == 1:
+                eliminated = tied
+            else:
+                outcome = break_tie(tied, number, history, contest, decisions)
+                if isinstance(outcome, Referred):
+                    rounds.append(Round(**this_round))
+                    needed = DecisionNeeded(
+                        round=number,
+                        tied=outcome.tied,
+                        message=(
+                            f"round {number}: {', '.join(outcome.tied)} are tied for the lowest college share; "
+                            "the tie policy refers it to the Procedures Committee, whose decision is needed"
+                        ),
+                    )
+                    return Result(
+                        status="decision-needed",
+                        winner=None,
+                        rounds=rounds,
+                        tie_breaks=tie_breaks,
+                        decision_needed=needed,
+                        **base,
+                    )
+                tie_break = outcome
+                tie_breaks.append(outcome)
+                eliminated = [outcome.eliminated]
+
+        rounds.append(Round(eliminated=eliminated, batch=bool(batch), tie_break=tie_break, **this_round))
+        history.append(shares)
+        for name in eliminated:
+            continuing.discard(name)
+        for name in eliminated:
+            for section_piles in piles.values():
+                section_piles.transfer(name, continuing, contest)
