@@ -1,0 +1,45 @@
+"""JSON Schema of every file a user exchanges, generated from the pydantic models.
+
+`python -m college.schemas schemas` rewrites the checked-in files; a test fails when
+they are stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, TypeAdapter
+
+from college.contest import Contest
+from college.profile import ProfileFile
+from college.result import Result, TieDecision
+
+# file stem -> the model (or type) that file holds
+MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
+    "contest": Contest,
+    "profile": ProfileFile,
+    "result": Result,
+    "tie-decisions": TypeAdapter(list[TieDecision]),
+}
+
+
+def schema_text(model: type[BaseModel] | TypeAdapter) -> str:
+    schema = model.json_schema() if isinstance(model, TypeAdapter) else model.model_json_schema()
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def generated() -> dict[str, str]:
+    return {f"{stem}.schema.json": schema_text(model) for stem, model in MODELS.items()}
+
+
+def write(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in generated().items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1] if len(sys.argv) > 1 else "schemas"))
