@@ -14,7 +14,7 @@ from college.shares import exact, percent
 class Share(Model):
     """A share of a section or of the college: exact, and rounded for display."""
 
-    exact: str = Field(description='the exact fraction of one, "numerator/denominator"')
+    exact: str = Field(description='the exact fraction of one, "numerator/denominator" or a whole number')
     percent: str = Field(description="as a percentage, rounded half up to the contest's published places")
 
     @classmethod

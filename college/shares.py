@@ -24,5 +24,5 @@ def percent(value: Fraction, places: int) -> str:
 
 
 def exact(value: Fraction) -> str:
-    """The exact fraction as text, "numerator/denominator"."""
-    return f"{value.numerator}/{value.denominator}"
+    """The exact fraction as text: "numerator/denominator", or a whole number ("0", "1")."""
+    return str(value)

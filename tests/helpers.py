@@ -1,0 +1,31 @@
+"""Small builders for hand-worked tests: contests and profiles from short strings."""
+
+from __future__ import annotations
+
+from college.contest import Contest
+from college.profile import Profile, from_rows
+
+
+def contest(candidates="ABC", weights=("1/3", "1/3", "1/3"), **options) -> Contest:
+    if "tie_policy" not in options:
+        options["lot_seed"] = "fixed before the count"  # the default policy ends in lot
+    ids = ["plp", "members", "affiliates"] if len(weights) == 3 else [f"s{i}" for i in range(len(weights))]
+    return Contest.model_validate(
+        {
+            "id": "test",
+            "position": "Leader",
+            "candidates": list(candidates),
+            "sections": [{"id": i, "name": i.upper(), "weight": w} for i, w in zip(ids, weights)],
+            **options,
+        }
+    )
+
+
+def profile(*pairs) -> Profile:
+    """profile("A>B", 3, "C", 2): rankings as '>'-joined names with their counts; '-' is a skipped
+    preference and 'A=B' an overvote."""
+    rows = []
+    for text, n in zip(pairs[::2], pairs[1::2]):
+        marks = tuple(() if part == "-" else tuple(part.split("=")) for part in text.split(">")) if text else ()
+        rows.append((marks, n))
+    return from_rows(rows)
