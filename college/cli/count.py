@@ -1,56 +1,22 @@
-"""The `college` command line. Each command parses, calls the domain and prints."""
+"""`college count`: count profiles the user already holds (verification, history, dry runs)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from functools import wraps
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import TypeAdapter, ValidationError
-from rich.console import Console
 
+from college.cli.app import app, clean_errors, out
 from college.contest import load_contest
 from college.count import count as count_college
 from college.errors import CollegeError, from_validation_error
 from college.profile import combine, read_profile
 from college.render import result_renderable
 from college.result import TieDecision
-
-app = typer.Typer(
-    help="Count a Labour Party leadership electoral college.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-
-@app.callback()
-def college() -> None:
-    """Count a Labour Party leadership electoral college."""
-
-
-def clean_errors(command):
-    """One clear line and a non-zero exit for any failure, never a traceback."""
-
-    @wraps(command)
-    def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except CollegeError as error:
-            err.print(f"error: {error}", markup=False, highlight=False)
-            raise typer.Exit(2) from None
-        except (typer.Exit, typer.Abort):
-            raise
-        except Exception as error:  # a defect, not bad input: still no traceback for the user
-            err.print(f"error: unexpected {type(error).__name__}; please report it", markup=False)
-            raise typer.Exit(3) from None
-
-    return run
 
 
 def parse_sections(values: list[str]) -> dict[str, list[Path]]:

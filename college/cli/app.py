@@ -1,0 +1,43 @@
+"""The `college` application and what every command shares: one clear line per error, never a traceback."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import typer
+from rich.console import Console
+
+from college.errors import CollegeError
+
+app = typer.Typer(
+    help="Count a Labour Party leadership electoral college.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def college() -> None:
+    """Count a Labour Party leadership electoral college."""
+
+
+def clean_errors(command):
+    """One clear line and a non-zero exit for any failure, never a traceback."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CollegeError as error:
+            err.print(f"error: {error}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as error:  # a defect, not bad input: still no traceback for the user
+            err.print(f"error: unexpected {type(error).__name__}; please report it", markup=False)
+            raise typer.Exit(3) from None
+
+    return run
