@@ -12,20 +12,11 @@ import tomllib
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from college.errors import CollegeError, from_validation_error
-
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-
-
-class Model(BaseModel):
-    """Base for every model read from or written to a file: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from college.model import Identifier, Model, Name
 
 
 class TieMethod(str, Enum):

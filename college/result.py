@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from college.contest import Model, Name, TieMethod
+from college.contest import TieMethod
+from college.model import Model, Name
 from college.shares import exact, percent
 
 
