@@ -18,3 +18,12 @@ EXAMPLES = REPO / "examples"
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """A throwaway Prefect server for the few tests that run real flows (shared/docs/prefect-notes.md)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
