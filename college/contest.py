@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from college.committee import Committee
 from college.errors import CollegeError, from_validation_error
 from college.model import Identifier, Model, Name
 
@@ -108,6 +109,10 @@ class Contest(Model):
     )
     ballots: BallotRules = BallotRules()
     display: Display = Display()
+    committee: Committee | None = Field(default=None, description="the Procedures Committee: members, keys, quorum")
+    declaration_public_key: str | None = Field(
+        default=None, description="X25519 public key (base64) the result is sealed to; written by the key ceremony"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Contest:
