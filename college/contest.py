@@ -9,6 +9,7 @@ keys) add their own tables to this same file.
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +19,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from college.committee import Committee
 from college.errors import CollegeError, from_validation_error
 from college.model import Identifier, Model, Name
+from college.register import ReturningBody
+from college.signing import x25519_public
 
 
 class TieMethod(str, Enum):
@@ -113,6 +116,32 @@ class Contest(Model):
     declaration_public_key: str | None = Field(
         default=None, description="X25519 public key (base64) the result is sealed to; written by the key ceremony"
     )
+    register: list[ReturningBody] = Field(
+        default_factory=list, description="every body that sends a return: affiliates and the party's own ballots"
+    )
+    returns_deadline: datetime | None = Field(
+        default=None, description="returns received after this moment are late; with its time zone offset"
+    )
+    count_public_key: str | None = Field(
+        default=None, description="the count's X25519 public key, base64 of its 32 raw bytes: returns are sealed to it"
+    )
+
+    @field_validator("returns_deadline")
+    @classmethod
+    def _deadline_has_a_zone(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("returns_deadline needs a time zone offset, such as 2026-09-01T12:00:00+01:00")
+        return value
+
+    @field_validator("count_public_key")
+    @classmethod
+    def _count_key_is_x25519(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                x25519_public(value)
+            except CollegeError as error:
+                raise ValueError(error.message) from None
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Contest:
@@ -132,6 +161,11 @@ class Contest(Model):
             )
         if TieMethod.lot in self.tie_policy and not self.lot_seed:
             raise ValueError("lot_seed: required when tie_policy includes lot (fixed before the count)")
+        _unique([body.id for body in self.register], "register.id")
+        section_ids = {s.id for s in self.sections}
+        for body in self.register:
+            if body.section not in section_ids:
+                raise ValueError(f"register: body {body.id!r} names section {body.section!r}, which the contest lacks")
         if self.batch_elimination and len(self.sections) > 1:
             raise ValueError(
                 "batch_elimination: only defined for a single-section count; "
