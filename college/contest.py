@@ -9,6 +9,7 @@ keys) add their own tables to this same file.
 from __future__ import annotations
 
 import tomllib
+import warnings
 from datetime import datetime
 from enum import Enum
 from fractions import Fraction
@@ -95,6 +96,11 @@ class Section(Model):
     @property
     def fraction(self) -> Fraction:
         return Fraction(self.weight.strip())
+
+
+# `register` is the field's natural name. Pydantic warns because ABCMeta, the models'
+# metaclass, has a `register` method; instances never see it, so the field is safe.
+warnings.filterwarnings("ignore", message='Field name "register" in "Contest"', category=UserWarning)
 
 
 class Contest(Model):
