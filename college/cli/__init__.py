@@ -3,6 +3,7 @@
 Each module here holds the commands of one part of the domain and registers them on `app`.
 """
 
+from college.cli import ceremony  # noqa: F401  (registers its commands)
 from college.cli import count  # noqa: F401  (registers its commands)
 from college.cli.app import app
 

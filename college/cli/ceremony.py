@@ -1,0 +1,189 @@
+"""`college committee` and `college ceremony`: the members' keys, the key ceremony, the quorum's contributions."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from college.ceremony import (
+    DECLARE,
+    add_declaration_key,
+    check_contributions,
+    contribute,
+    declaration_key_line,
+    key_ceremony,
+    load_ceremony,
+    load_contribution,
+    open_share,
+    open_declaration_key,
+)
+from college.cli.app import app, clean_errors, out
+from college.committee import MemberKeys
+from college.contest import load_contest
+from college.errors import CollegeError
+from college.model import Model
+from college.signing import digest, key_id, read_private_key, write_private_key
+
+committee_app = typer.Typer(help="The Procedures Committee's keys.", no_args_is_help=True)
+ceremony_app = typer.Typer(help="The key ceremony and the quorum that opens the result.", no_args_is_help=True)
+app.add_typer(committee_app, name="committee")
+app.add_typer(ceremony_app, name="ceremony")
+
+PASSPHRASE_VARIABLE = "COLLEGE_KEY_PASSPHRASE"
+
+
+@committee_app.command("keygen")
+@clean_errors
+def keygen(
+    member_id: Annotated[str, typer.Option("--id", help="the member's id in the contest file, e.g. nec-chair")],
+    name: Annotated[str, typer.Option("--name", help="the member's name")],
+    role: Annotated[str, typer.Option("--role", help="their place on the committee (seed 003 item 2)")],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="where to write the two private key files")] = Path("."),
+    passphrase: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar=PASSPHRASE_VARIABLE, help="protects both key files"),
+    ] = "",
+) -> None:
+    """Make a member's two key pairs; print the entry to add to the contest file's committee."""
+    keys = MemberKeys.generate()
+    member = keys.member(member_id, name, role)  # validates id, name and role before anything is written
+    signing_path, share_path = out_dir / f"{member_id}.signing.key", out_dir / f"{member_id}.share.key"
+    write_private_key(signing_path, keys.signing, passphrase)
+    write_private_key(share_path, keys.share, passphrase)
+    out.print(f"# private keys (keep them, and the passphrase, to yourself): {signing_path} and {share_path}", markup=False)
+    out.print("# add this to the contest file:", markup=False)
+    out.print("[[committee.members]]", markup=False)
+    for field in ("id", "name", "role", "signing_key", "share_key"):
+        # A JSON string is a valid TOML basic string.
+        out.print(f"{field} = {json.dumps(getattr(member, field), ensure_ascii=False)}", markup=False, soft_wrap=True)
+
+
+@ceremony_app.command("run")
+@clean_errors
+def run(
+    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its committee")],
+    out_file: Annotated[Path, typer.Option("--out", help="where to write the ceremony record (JSON); never overwritten")],
+    conducted_by: Annotated[str | None, typer.Option("--by", help="who runs the ceremony, for the record")] = None,
+    write_contest: Annotated[
+        bool, typer.Option("--write-contest/--print-only", help="add the declaration key to the contest file, or print the line")
+    ] = True,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="mark the record DRY RUN")] = False,
+) -> None:
+    """Hold the key ceremony: make the declaration key and seal each member's share of it to them."""
+    contest = load_contest(contest_file)
+    if contest.committee is None:
+        raise CollegeError(
+            "the contest names no committee: add [committee] with its quorum and one [[committee.members]] "
+            "per member (`college committee keygen` prints each)",
+            file=str(contest_file),
+            field="committee",
+        )
+    ceremony = key_ceremony(contest, contest.committee, datetime.now(UTC), conducted_by=conducted_by, dry_run=dry_run)
+    _write_new(out_file, ceremony)
+    line = declaration_key_line(ceremony.declaration_public_key)
+    updated = add_declaration_key(contest_file.read_text(encoding="utf-8"), ceremony.declaration_public_key)
+    if write_contest and updated is not None:
+        temporary = contest_file.with_name(contest_file.name + ".new")
+        temporary.write_text(updated, encoding="utf-8")
+        os.replace(temporary, contest_file)  # the file is whole before and after, never half written
+        where = f"written into {contest_file}"
+    else:
+        where = f"add this line to {contest_file}, above its first [table]:\n{line}"
+    committee = ceremony.committee
+    banner = "DRY RUN " if dry_run else ""
+    out.print(f"{banner}key ceremony for {ceremony.contest} at {ceremony.held_at.isoformat()}: record {out_file}", markup=False)
+    out.print(f"quorum {committee.quorum} of {len(committee.members)}; declaration key {key_id(ceremony.declaration_public_key)}", markup=False)
+    for share in ceremony.shares:
+        member = committee.member(share.member)
+        out.print(f"  share {share.index} sealed to {member.name} ({member.id}), {member.role}: sha256 {share.share_hash}", markup=False)
+    out.print(f"declaration public key {where}", markup=False, soft_wrap=True)
+
+
+@ceremony_app.command("contribute")
+@clean_errors
+def contribute_command(
+    ceremony_file: Annotated[Path, typer.Argument(metavar="CEREMONY.json", help="the ceremony record")],
+    member: Annotated[str, typer.Option("--member", help="your id on the committee")],
+    signing_key: Annotated[Path, typer.Option("--signing-key", help="your ID.signing.key file")],
+    share_key: Annotated[Path, typer.Option("--share-key", help="your ID.share.key file")],
+    out_file: Annotated[Path, typer.Option("--out", help="where to write your contribution (JSON); never overwritten")],
+    result: Annotated[Path | None, typer.Option("--result", help="the sealed result you authorise opening")] = None,
+    result_hash: Annotated[str | None, typer.Option("--result-hash", help="or its SHA-256, as the ledger shows it")] = None,
+    purpose: Annotated[str, typer.Option("--purpose", help="what you authorise")] = DECLARE,
+    passphrase: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar=PASSPHRASE_VARIABLE)] = "",
+) -> None:
+    """Open your share of the declaration key and sign your contribution to opening the result."""
+    ceremony = load_ceremony(ceremony_file)
+    bound = _result_hash(result, result_hash)
+    share = open_share(ceremony, member, _key(share_key, passphrase, X25519PrivateKey))
+    contribution = contribute(
+        ceremony, member, share, _key(signing_key, passphrase, Ed25519PrivateKey), datetime.now(UTC), purpose=purpose, result_hash=bound
+    )
+    _write_new(out_file, contribution)
+    who = ceremony.committee.member(member)
+    out.print(f"contribution of {who.name} ({who.id}) written to {out_file}", markup=False)
+    out.print("it holds your share: hand it only to the declaration, never publish it", markup=False)
+
+
+@ceremony_app.command("check")
+@clean_errors
+def check(
+    ceremony_file: Annotated[Path, typer.Argument(metavar="CEREMONY.json", help="the ceremony record")],
+    contributions: Annotated[list[Path], typer.Argument(metavar="CONTRIBUTION.json...", help="contributions to check")],
+    result: Annotated[Path | None, typer.Option("--result", help="the sealed result they must authorise")] = None,
+    result_hash: Annotated[str | None, typer.Option("--result-hash", help="or its SHA-256")] = None,
+    purpose: Annotated[str, typer.Option("--purpose", help="what they must authorise")] = DECLARE,
+) -> None:
+    """Check contributions against the ceremony record: signature, share hash, purpose; and whether they make a quorum."""
+    ceremony = load_ceremony(ceremony_file)
+    loaded = [load_contribution(path) for path in contributions]
+    good, problems = check_contributions(ceremony, loaded, purpose=purpose, result_hash=_result_hash(result, result_hash))
+    committee = ceremony.committee
+    for contribution in good:
+        member = committee.member(contribution.statement.member)
+        out.print(f"ok: {member.name} ({member.id}), signed {contribution.statement.made_at.isoformat()}", markup=False)
+    for problem in problems:
+        out.print(f"BAD: {problem}", markup=False)
+    k, n = committee.quorum, len(committee.members)
+    if len(good) >= k:
+        open_declaration_key(ceremony, good, purpose=purpose, result_hash=_result_hash(result, result_hash))
+        out.print(f"{len(good)} good contributions: the quorum of {k} of {n} is met and the declaration key opens", markup=False)
+    else:
+        out.print(f"{len(good)} good contributions of the {k} of {n} needed: {k - len(good)} more needed", markup=False)
+    if problems:
+        raise typer.Exit(2)
+
+
+def _result_hash(result: Path | None, result_hash: str | None) -> str | None:
+    if result is not None and result_hash is not None:
+        raise CollegeError("give --result or --result-hash, not both", field="--result")
+    if result is None:
+        return result_hash
+    try:
+        return digest(result.read_bytes())
+    except FileNotFoundError:
+        raise CollegeError("file not found", file=str(result)) from None
+
+
+def _key(path: Path, passphrase: str, kind: type):
+    key = read_private_key(path, passphrase)
+    if not isinstance(key, kind):
+        raise CollegeError(f"not the right kind of key ({kind.__name__.removesuffix('PrivateKey')} needed)", file=str(path))
+    return key
+
+
+def _write_new(path: Path, model: Model) -> None:
+    """Write a JSON file readable by its owner only, never replacing one."""
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            path.chmod(0o600)
+            handle.write(model.model_dump_json(indent=2) + "\n")
+    except FileExistsError:
+        raise CollegeError("already exists: never overwritten", file=str(path)) from None
