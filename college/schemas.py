@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, TypeAdapter
 
+from college.ceremony import Ceremony, Contribution
 from college.contest import Contest
 from college.profile import ProfileFile
 from college.result import Result, TieDecision
@@ -19,6 +20,8 @@ from college.result import Result, TieDecision
 # file stem -> the model (or type) that file holds
 MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "contest": Contest,
+    "ceremony": Ceremony,
+    "contribution": Contribution,
     "profile": ProfileFile,
     "result": Result,
     "tie-decisions": TypeAdapter(list[TieDecision]),
