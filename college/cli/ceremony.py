@@ -57,9 +57,9 @@ def keygen(
     signing_path, share_path = out_dir / f"{member_id}.signing.key", out_dir / f"{member_id}.share.key"
     write_private_key(signing_path, keys.signing, passphrase)
     write_private_key(share_path, keys.share, passphrase)
-    out.print(f"# private keys (keep them, and the passphrase, to yourself): {signing_path} and {share_path}", markup=False)
-    out.print("# add this to the contest file:", markup=False)
-    out.print("[[committee.members]]", markup=False)
+    out.print(f"# private keys (keep them, and the passphrase, to yourself): {signing_path} and {share_path}", markup=False, soft_wrap=True)
+    out.print("# add this to the contest file:", markup=False, soft_wrap=True)
+    out.print("[[committee.members]]", markup=False, soft_wrap=True)
     for field in ("id", "name", "role", "signing_key", "share_key"):
         # A JSON string is a valid TOML basic string.
         out.print(f"{field} = {json.dumps(getattr(member, field), ensure_ascii=False)}", markup=False, soft_wrap=True)
@@ -98,11 +98,11 @@ def run(
         where = f"add this line to {contest_file}, above its first [table]:\n{line}"
     committee = ceremony.committee
     banner = "DRY RUN " if dry_run else ""
-    out.print(f"{banner}key ceremony for {ceremony.contest} at {ceremony.held_at.isoformat()}: record {out_file}", markup=False)
-    out.print(f"quorum {committee.quorum} of {len(committee.members)}; declaration key {key_id(ceremony.declaration_public_key)}", markup=False)
+    out.print(f"{banner}key ceremony for {ceremony.contest} at {ceremony.held_at.isoformat()}: record {out_file}", markup=False, soft_wrap=True)
+    out.print(f"quorum {committee.quorum} of {len(committee.members)}; declaration key {key_id(ceremony.declaration_public_key)}", markup=False, soft_wrap=True)
     for share in ceremony.shares:
         member = committee.member(share.member)
-        out.print(f"  share {share.index} sealed to {member.name} ({member.id}), {member.role}: sha256 {share.share_hash}", markup=False)
+        out.print(f"  share {share.index} sealed to {member.name} ({member.id}), {member.role}: sha256 {share.share_hash}", markup=False, soft_wrap=True)
     out.print(f"declaration public key {where}", markup=False, soft_wrap=True)
 
 
@@ -128,8 +128,8 @@ def contribute_command(
     )
     _write_new(out_file, contribution)
     who = ceremony.committee.member(member)
-    out.print(f"contribution of {who.name} ({who.id}) written to {out_file}", markup=False)
-    out.print("it holds your share: hand it only to the declaration, never publish it", markup=False)
+    out.print(f"contribution of {who.name} ({who.id}) written to {out_file}", markup=False, soft_wrap=True)
+    out.print("it holds your share: hand it only to the declaration, never publish it", markup=False, soft_wrap=True)
 
 
 @ceremony_app.command("check")
@@ -148,15 +148,15 @@ def check(
     committee = ceremony.committee
     for contribution in good:
         member = committee.member(contribution.statement.member)
-        out.print(f"ok: {member.name} ({member.id}), signed {contribution.statement.made_at.isoformat()}", markup=False)
+        out.print(f"ok: {member.name} ({member.id}), signed {contribution.statement.made_at.isoformat()}", markup=False, soft_wrap=True)
     for problem in problems:
-        out.print(f"BAD: {problem}", markup=False)
+        out.print(f"BAD: {problem}", markup=False, soft_wrap=True)
     k, n = committee.quorum, len(committee.members)
     if len(good) >= k:
         open_declaration_key(ceremony, good, purpose=purpose, result_hash=_result_hash(result, result_hash))
-        out.print(f"{len(good)} good contributions: the quorum of {k} of {n} is met and the declaration key opens", markup=False)
+        out.print(f"{len(good)} good contributions: the quorum of {k} of {n} is met and the declaration key opens", markup=False, soft_wrap=True)
     else:
-        out.print(f"{len(good)} good contributions of the {k} of {n} needed: {k - len(good)} more needed", markup=False)
+        out.print(f"{len(good)} good contributions of the {k} of {n} needed: {k - len(good)} more needed", markup=False, soft_wrap=True)
     if problems:
         raise typer.Exit(2)
 
