@@ -1,0 +1,55 @@
+"""Prefect under embargo: a task that touches opened returns or the result keeps nothing.
+
+Measured in shared/docs/prefect-notes.md section 2: Prefect persists a task's return
+value when asked to or when a cache policy applies, and it stores an exception's text
+in the task run's state, its logs and its events. So a task that handles figures:
+
+- persists no result and caches nothing (`persist_result=False`, `NO_CACHE`);
+- prints nothing to Prefect's logger and has no run name built from its arguments;
+- turns any exception into one that names only the step, `from None`, so not even the
+  traceback's chained text reaches the database.
+
+Figures move between such tasks in memory only; what outlives the run is sealed or
+is procedure (identifiers, hashes, rule names).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import wraps
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+# Belt and braces (prefect-notes section 2): no task in this process writes a cache file.
+os.environ.setdefault("PREFECT_TASKS_DISABLE_CACHING", "true")
+
+
+class Withheld(RuntimeError):
+    """A step that handles figures failed; what it was doing is named, nothing it held."""
+
+
+def embargoed(step: str, *, retries: int = 0, retry_delay_seconds: float = 1.0) -> Callable:
+    """A Prefect task for `step` that keeps nothing of what it handles."""
+
+    def decorate(function: Callable) -> Callable:
+        @wraps(function)
+        def run(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except Withheld:
+                raise
+            except Exception as error:
+                raise Withheld(f"{step}: failed ({type(error).__name__}); details withheld under embargo") from None
+
+        return task(
+            name=step,
+            persist_result=False,
+            cache_policy=NO_CACHE,
+            log_prints=False,
+            retries=retries,
+            retry_delay_seconds=retry_delay_seconds,
+        )(run)
+
+    return decorate
