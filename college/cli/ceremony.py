@@ -86,7 +86,7 @@ def run(
             field="committee",
         )
     ceremony = key_ceremony(contest, contest.committee, datetime.now(UTC), conducted_by=conducted_by, dry_run=dry_run)
-    _write_new(out_file, ceremony)
+    _write_new(out_file, ceremony, private=False)  # the record is public
     line = declaration_key_line(ceremony.declaration_public_key)
     updated = add_declaration_key(contest_file.read_text(encoding="utf-8"), ceremony.declaration_public_key)
     if write_contest and updated is not None:
@@ -179,11 +179,11 @@ def _key(path: Path, passphrase: str, kind: type):
     return key
 
 
-def _write_new(path: Path, model: Model) -> None:
-    """Write a JSON file readable by its owner only, never replacing one."""
+def _write_new(path: Path, model: Model, *, private: bool = True) -> None:
+    """Write a JSON file, never replacing one; a private one (a contribution holds a share) for its owner only."""
     try:
         with path.open("x", encoding="utf-8") as handle:
-            path.chmod(0o600)
+            path.chmod(0o600 if private else 0o644)
             handle.write(model.model_dump_json(indent=2) + "\n")
     except FileExistsError:
         raise CollegeError("already exists: never overwritten", file=str(path)) from None
