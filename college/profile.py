@@ -212,7 +212,15 @@ def read_ballot_table(path: Path, contest: Contest) -> Profile:
             )
         grouped = frame.group_by(rank_columns).agg(pl.col("count").sum().alias("n"))
     else:
-        grouped = frame.with_columns(*ranks).group_by(rank_columns).agg(pl.len().alias("n"))
+        # Group the raw cells first, so the clean-up runs on distinct rows rather than on
+        # every paper; rows that only differ in spacing meet again in the second group_by.
+        grouped = (
+            frame.group_by(rank_columns)
+            .agg(pl.len().alias("n"))
+            .with_columns(*ranks)
+            .group_by(rank_columns)
+            .agg(pl.col("n").sum())
+        )
     try:
         distinct = grouped.collect()
     except Exception as error:
