@@ -132,20 +132,25 @@ class ContributionStatement(Model):
     share_hash: Sha256
 
 
-class Contribution(Model):
+class ContributionRecord(Model):
+    """A signed statement without the share: what the ledger records of who took part."""
+
+    statement: ContributionStatement
+    signature: str = Field(description="base64 Ed25519 signature over the canonical statement")
+
+
+class Contribution(ContributionRecord):
     """A member's signed contribution to opening the result.
 
     `share` is secret until the declaration: the file goes to whoever runs the declaration,
     and only `ledger_record()` (who, what for, when, the signature) goes into the ledger.
     """
 
-    statement: ContributionStatement
-    signature: str = Field(description="base64 Ed25519 signature over the canonical statement")
     share: str = Field(description="base64 of the member's 32 share bytes")
 
-    def ledger_record(self) -> dict:
-        """Who took part and what they signed, without the share: verifiable with the member's key."""
-        return {"statement": self.statement.model_dump(mode="json"), "signature": self.signature}
+    def ledger_record(self) -> ContributionRecord:
+        """Who took part and what they signed, without the share: verifiable with `verify_record`."""
+        return ContributionRecord(statement=self.statement, signature=self.signature)
 
 
 # --- the ceremony -----------------------------------------------------------------------
@@ -271,18 +276,19 @@ def contribute(
     return Contribution(statement=statement, signature=_b64(signature), share=_b64(share))
 
 
-def verify_contribution(
+def verify_record(
     ceremony: Ceremony,
-    contribution: Contribution,
+    record: ContributionRecord,
     *,
     purpose: str | None = DECLARE,
     result_hash: str | None = None,
 ) -> list[str]:
-    """Every problem with one contribution, each naming the member and the rule; empty when it is good.
+    """Every problem with a signed statement (a contribution or its ledger record), each naming
+    the member and the rule; empty when it is good.
 
     `purpose` and `result_hash`, when given, must be what the member signed.
     """
-    statement = contribution.statement
+    statement = record.statement
     try:
         member = ceremony.committee.member(statement.member)
     except CollegeError:
@@ -297,17 +303,34 @@ def verify_contribution(
         problems.append(f"{who}: signed for purpose {statement.purpose!r}, not {purpose!r}")
     if result_hash is not None and statement.result_hash != result_hash:
         problems.append(f"{who}: signed for another sealed result")
-    signature = _decode(contribution.signature)
+    signature = _decode(record.signature)
     if signature is None or not verify(
         ed25519_public(member.signing_key), CONTRIBUTION_FORMAT, canonical(statement.model_dump(mode="json")), signature
     ):
         problems.append(f"{who}: the signature does not verify with the member's registered signing key")
+    if statement.share_hash != ceremony.share_of(member.id).share_hash:
+        problems.append(f"{who}: the signed statement names another share than the one published at the ceremony")
+    return problems
+
+
+def verify_contribution(
+    ceremony: Ceremony,
+    contribution: Contribution,
+    *,
+    purpose: str | None = DECLARE,
+    result_hash: str | None = None,
+) -> list[str]:
+    """Every problem with one contribution: its signed statement, and its share against the published hash."""
+    problems = verify_record(ceremony, contribution, purpose=purpose, result_hash=result_hash)
+    member = next((m for m in ceremony.committee.members if m.id == contribution.statement.member), None)
+    if member is None:  # already reported: no published share to compare with
+        return problems
     share = _decode(contribution.share)
-    published = ceremony.share_of(member.id).share_hash
-    if share is None or len(share) != SHARE_BYTES or digest(share) != published:
-        problems.append(f"{who}: the share does not match the hash published at the ceremony (tampered or foreign)")
-    elif statement.share_hash != published:
-        problems.append(f"{who}: the signed statement names another share")
+    if share is None or len(share) != SHARE_BYTES or digest(share) != ceremony.share_of(member.id).share_hash:
+        problems.append(
+            f"contribution from {_who(member)}: the share does not match the hash published at the ceremony "
+            "(tampered or foreign)"
+        )
     return problems
 
 

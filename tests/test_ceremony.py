@@ -32,7 +32,9 @@ from college.ceremony import (
     open_share,
     parse_count_key,
     seal_result,
+    load_contribution,
     verify_contribution,
+    verify_record,
 )
 from college.cli import app
 from college.committee import Committee, MemberKeys, dry_run_committee
@@ -246,6 +248,37 @@ def test_any_k_of_n_open_and_no_k_minus_one_do(data, n):
     if k > 1:
         with pytest.raises(CollegeError, match="1 more needed"):
             open_declaration_key(ceremony, made[:-1])
+
+
+def test_the_ledger_record_holds_no_share_and_still_verifies(held):
+    ceremony, keys, sealed = held
+    member = member_ids(ceremony)[0]
+    made = contribution(ceremony, keys, member, sealed)
+    record = made.ledger_record()
+    assert made.share not in record.model_dump_json()
+    assert verify_record(ceremony, record, result_hash=digest(sealed)) == []
+    other = member_ids(ceremony)[1]
+    claimed = record.model_copy(update={"statement": record.statement.model_copy(update={"member": other})})
+    assert any(f"{name_of(ceremony, other)} ({other})" in p and "signature does not verify" in p for p in verify_record(ceremony, claimed))
+
+
+def test_garbage_in_a_contribution_is_a_problem_not_a_crash(held, tmp_path):
+    ceremony, keys, _ = held
+    member = member_ids(ceremony)[0]
+    made = contribution(ceremony, keys, member)
+    for field, value in (("signature", "!!not base64"), ("share", "!!"), ("share", ""), ("signature", "")):
+        problems = verify_contribution(ceremony, made.model_copy(update={field: value}))
+        assert problems and all(name_of(ceremony, member) in p for p in problems)
+    stranger = made.model_copy(update={"statement": made.statement.model_copy(update={"member": "stranger"})})
+    assert verify_contribution(ceremony, stranger) == [
+        "contribution from 'stranger': not a member of the committee at this ceremony"
+    ]
+    path = tmp_path / "contribution.json"
+    for text, rule in (("", "Invalid JSON"), ("{}", "statement"), ('{"statement": 1, "signature": "", "share": "", "x": 1}', "statement")):
+        path.write_text(text)
+        with pytest.raises(CollegeError, match=rule) as caught:
+            load_contribution(path)
+        assert str(path) in str(caught.value)
 
 
 # --- the committee -------------------------------------------------------------------------
