@@ -14,7 +14,10 @@ from pydantic import BaseModel, TypeAdapter
 
 from college.ceremony import Ceremony, Contribution
 from college.contest import Contest
+from college.declaration import Declaration
 from college.profile import ProfileFile
+from college.recount import Manifest
+from college.reports import Report
 from college.result import Result, TieDecision
 
 # file stem -> the model (or type) that file holds
@@ -23,6 +26,9 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "ceremony": Ceremony,
     "contribution": Contribution,
     "profile": ProfileFile,
+    "declaration": Declaration,
+    "recount-manifest": Manifest,
+    "report": Report,
     "result": Result,
     "tie-decisions": TypeAdapter(list[TieDecision]),
 }

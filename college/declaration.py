@@ -1,0 +1,280 @@
+"""The declaration: what the Procedures Committee declared, and everything the reports may show.
+
+Seed 003 items 21 and 28-32: the result is declared at the Electoral College meeting
+with all sections' results; only then are breakdowns published and the NEC's report
+made. The declaration flow writes this file once a quorum has opened the sealed result;
+every report and the recount kit read only this file (college/embargo.py).
+
+The file carries its own digest (SHA-256 of the RFC 8785 canonical JSON of everything
+else) and the digest of the result it declares, so a report is never made from a file
+that was edited after the declaration.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from college.contest import Contest
+from college.count import count
+from college.errors import CollegeError, from_validation_error
+from college.model import Identifier, Model, Name
+from college.profile import Profile, ProfileFile, profile_json
+from college.result import Result, TieDecision
+from college.signing import canonical, digest
+
+FORMAT = "college-declaration/1"
+
+Outcome = Literal["accepted", "rejected", "superseded", "late", "duplicate"]
+
+
+class BodyFigures(Model):
+    """One returning body's return as counted (seed 003 items 11-20): the affiliate breakdown."""
+
+    id: str
+    name: Name
+    kind: str = Field(description="trade_union, socialist_society, or another kind of returning body")
+    section: str
+    certified: int = Field(ge=0, description="certified full-member count")
+    issued: int = Field(ge=0)
+    returned: int = Field(ge=0)
+    ineligible: int = Field(ge=0, description="returned without the declaration of support")
+    spoilt: int = Field(ge=0)
+    other_invalid: int = Field(ge=0)
+    valid: int = Field(ge=0)
+    first_preferences: dict[str, int]
+
+
+class KeyedFirstPreferences(Model):
+    """First preferences of the papers carrying one key, such as a member's CLP."""
+
+    section: str
+    key: Name = Field(description="the CLP (or other key) the papers carry")
+    papers: int = Field(ge=0, description="valid papers carrying this key")
+    first_preferences: dict[str, int]
+
+
+PreferenceEntry = str | list[str] | None
+
+
+class NamedBallot(Model):
+    """A named voter's full ballot, for a section whose ballots the contest publishes (the PLP/EPLP in 2010)."""
+
+    section: str
+    voter: Name
+    ranking: list[PreferenceEntry] = Field(
+        description="preferences in order: a name, null for a skipped preference, a list of names for an overvote"
+    )
+
+
+class ReturnRecord(Model):
+    """One submission and what became of it (procedure only: no figures)."""
+
+    body: str
+    body_name: Name
+    submission: str = Field(description="SHA-256 of the bytes received")
+    received_at: datetime
+    outcome: Outcome
+    reasons: list[str] = Field(default_factory=list)
+    decision: str | None = Field(default=None, description="the Procedures Committee's decision, e.g. on a late return")
+
+
+class MissingBody(Model):
+    body: str
+    body_name: Name
+    decision: str | None = None
+
+
+class CommitteeDecision(Model):
+    subject: str
+    decision: str
+    decided_by: list[Name] = Field(default_factory=list)
+    decided_at: datetime | None = None
+
+
+class KeyCeremony(Model):
+    held_at: datetime | None = None
+    participants: list[Name]
+    quorum: int = Field(ge=1)
+    members: int = Field(ge=1)
+    declaration_key_id: str | None = None
+
+
+class ProceduralRecord(Model):
+    """What the NEC hears besides the figures (issue 7, item 3)."""
+
+    returns: list[ReturnRecord] = Field(default_factory=list)
+    missing: list[MissingBody] = Field(default_factory=list)
+    decisions: list[CommitteeDecision] = Field(default_factory=list)
+    tie_decisions: list[TieDecision] = Field(default_factory=list)
+    key_ceremony: KeyCeremony | None = None
+
+
+class Declaration(Model):
+    format: Literal["college-declaration/1"] = FORMAT
+    contest_id: Identifier
+    position: Name
+    declared_at: datetime
+    dry_run: bool
+    contest_file: str = Field(description="the contest file (TOML) exactly as counted")
+    result: Result
+    result_digest: str = Field(description="SHA-256 of the RFC 8785 canonical JSON of the result")
+    sealed_result_digest: str = Field(description="SHA-256 of the sealed result, as the ledger holds it")
+    ledger_head: str
+    declared_by: list[Name] = Field(min_length=1, description="the committee members whose shares opened the result")
+    profiles: dict[str, ProfileFile] = Field(description="each section's aggregated preference profile")
+    bodies: list[BodyFigures] = Field(default_factory=list)
+    clps: list[KeyedFirstPreferences] = Field(default_factory=list)
+    published_sections: list[str] = Field(default_factory=list, description="sections whose named ballots are published")
+    named_ballots: list[NamedBallot] = Field(default_factory=list)
+    procedure: ProceduralRecord = ProceduralRecord()
+    digest: str = Field(description="SHA-256 of the RFC 8785 canonical JSON of every other field")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Declaration:
+        if self.result.contest != self.contest_id:
+            raise ValueError(f"result: counts contest {self.result.contest!r}, not {self.contest_id!r}")
+        if self.result.status == "decision-needed":
+            raise ValueError("result: a count waiting for a committee decision cannot be declared")
+        sections = {s.id for s in self.result.sections}
+        if set(self.profiles) != sections:
+            raise ValueError("profiles: must hold exactly one profile per section of the contest")
+        for name, ids in (
+            ("published_sections", self.published_sections),
+            ("named_ballots", [b.section for b in self.named_ballots]),
+            ("bodies", [b.section for b in self.bodies]),
+            ("clps", [c.section for c in self.clps]),
+        ):
+            unknown = next((i for i in ids if i not in sections), None)
+            if unknown is not None:
+                raise ValueError(f"{name}: {unknown!r} is not a section of the contest")
+        unpublished = next((b.section for b in self.named_ballots if b.section not in self.published_sections), None)
+        if unpublished is not None:
+            raise ValueError(f"named_ballots: section {unpublished!r} is not marked as published")
+        return self
+
+    @property
+    def contest(self) -> Contest:
+        return parse_contest(self.contest_file)
+
+
+def parse_contest(text: str, file: str = "contest_file") -> Contest:
+    try:
+        return Contest.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as error:
+        raise CollegeError(f"not valid TOML ({error})", file=file) from None
+    except ValidationError as error:
+        raise from_validation_error(error, file=file) from None
+
+
+def result_digest(result: Result) -> str:
+    return digest(canonical(result.model_dump(mode="json")))
+
+
+def declaration_digest(declaration: Declaration | dict) -> str:
+    data = declaration.model_dump(mode="json") if isinstance(declaration, Declaration) else dict(declaration)
+    data.pop("digest", None)
+    return digest(canonical(data))
+
+
+def build_declaration(
+    *,
+    contest_file: str,
+    result: Result,
+    profiles: Mapping[str, Profile],
+    declared_at: datetime,
+    declared_by: Sequence[str],
+    sealed_result_digest: str,
+    ledger_head: str,
+    dry_run: bool = False,
+    bodies: Sequence[BodyFigures | dict] = (),
+    clp_first_preferences: Mapping[str, Mapping[str, int]] | None = None,
+    clp_section: str = "members",
+    named_ballots: Mapping[str, Mapping[str, Sequence[PreferenceEntry]]] | None = None,
+    procedure: ProceduralRecord | dict | None = None,
+) -> Declaration:
+    """A declaration from plain inputs. `contest_file` is the contest file's text as counted.
+
+    The profiles must reproduce the result exactly (counted again here, with the
+    committee's tie decisions), so the recount kit made from it always verifies.
+    `named_ballots` maps a published section to {voter: ranking}; `clp_first_preferences`
+    maps a CLP to its first preferences in `clp_section`.
+    """
+    contest = parse_contest(contest_file)
+    procedure = ProceduralRecord.model_validate(procedure or {})
+    if result.status == "decision-needed":
+        raise CollegeError("a count waiting for a committee decision cannot be declared", field="result")
+    recounted = count(contest, profiles, procedure.tie_decisions)
+    if recounted != result:
+        raise CollegeError(
+            "the sections' profiles do not reproduce the result to be declared", field="profiles"
+        )
+    clps = [
+        KeyedFirstPreferences(
+            section=clp_section, key=key, papers=sum(firsts.values()), first_preferences=dict(firsts)
+        )
+        for key, firsts in (clp_first_preferences or {}).items()
+    ]
+    ballots = [
+        NamedBallot(section=section, voter=voter, ranking=list(ranking))
+        for section, voters in (named_ballots or {}).items()
+        for voter, ranking in voters.items()
+    ]
+    fields = dict(
+        contest_id=contest.id,
+        position=contest.position,
+        declared_at=declared_at,
+        dry_run=dry_run,
+        contest_file=contest_file,
+        result=result,
+        result_digest=result_digest(result),
+        sealed_result_digest=sealed_result_digest,
+        ledger_head=ledger_head,
+        declared_by=list(declared_by),
+        profiles={sid: ProfileFile.model_validate(profile_json(profiles[sid], contest)) for sid in profiles},
+        bodies=[BodyFigures.model_validate(b) if isinstance(b, dict) else b for b in bodies],
+        clps=clps,
+        published_sections=list((named_ballots or {}).keys()),
+        named_ballots=ballots,
+        procedure=procedure,
+    )
+    try:
+        unsigned = Declaration.model_validate({**fields, "digest": "0" * 64})
+    except ValidationError as error:
+        raise from_validation_error(error, file="declaration") from None
+    return unsigned.model_copy(update={"digest": declaration_digest(unsigned)})
+
+
+def check_declaration(declaration: Declaration, file: str = "declaration") -> Declaration:
+    """The declaration's own digest and its result's digest must both hold."""
+    if declaration.result_digest != result_digest(declaration.result):
+        raise CollegeError("the result does not match the declared result digest", file=file, field="result_digest")
+    if declaration.digest != declaration_digest(declaration):
+        raise CollegeError("the file was changed after the declaration: its digest does not match", file=file, field="digest")
+    return declaration
+
+
+def write_declaration(declaration: Declaration, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(declaration.model_dump(mode="json"), indent=1, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def read_declaration(path: str | Path) -> Declaration:
+    """Read and check a declaration; any problem is a CollegeError naming the file and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise CollegeError("file not found", file=str(path))
+    try:
+        declaration = Declaration.model_validate_json(path.read_bytes())
+    except ValidationError as error:
+        raise from_validation_error(error, file=str(path)) from None
+    return check_declaration(declaration, str(path))

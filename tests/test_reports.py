@@ -1,0 +1,286 @@
+"""Reports after the declaration: the statement, the breakdowns, JSON/CSV/HTML/PDF, and the embargo."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from college.cli import app
+from college.count import count
+from college.declaration import (
+    Declaration,
+    build_declaration,
+    parse_contest,
+    read_declaration,
+    write_declaration,
+)
+from college.embargo import Embargoed, require_declared
+from college.errors import CollegeError
+from college.reports import build_report, transfers, write_reports
+from college.shares import percent
+from tests.helpers import profile
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL_CONTEST = (REPO / "tests" / "data" / "smallest_contest.toml").read_text(encoding="utf-8")
+ANN, BOB, CAT = "Ann Example", "Bob Example", "Cat Example"
+EXAMPLE_2010 = REPO / "examples" / "2010-leader"
+
+
+def small_profiles():
+    a, b, c = ANN, BOB, CAT
+    return {
+        "plp": profile(f"{a}>{b}", 10, f"{b}>{a}", 8, f"{c}>{b}", 5, c, 2),
+        "members": profile(f"{a}", 400, f"{b}>{c}", 380, f"{c}>{a}", 150, f"{c}>{b}", 90, "", 3),
+        "affiliates": profile(f"{b}", 3000, f"{a}>{b}", 2500, f"{c}", 700, f"{c}>{a}", 1300),
+    }
+
+
+def small_declaration(dry_run: bool = False, **overrides) -> Declaration:
+    """A declaration of a small three-round-free contest: two rounds, Cat eliminated first."""
+    contest = parse_contest(SMALL_CONTEST)
+    profiles = small_profiles()
+    result = count(contest, profiles)
+    inputs = dict(
+        contest_file=SMALL_CONTEST,
+        result=result,
+        profiles=profiles,
+        declared_at=datetime(2026, 9, 25, 14, 0, tzinfo=UTC),
+        declared_by=["Chair <NEC>", "Vice Chair", "Général Secretary"],
+        sealed_result_digest="a" * 64,
+        ledger_head="b" * 64,
+        dry_run=dry_run,
+        bodies=[
+            dict(id="unite", name="Unite & Co <b>", kind="trade_union", section="affiliates", certified=9000,
+                 issued=9000, returned=6000, ineligible=200, spoilt=100, other_invalid=0, valid=5700,
+                 first_preferences={ANN: 2500, BOB: 2200, CAT: 1000}),
+            dict(id="fabians", name="Fabian Society", kind="socialist_society", section="affiliates", certified=3000,
+                 issued=3000, returned=1900, ineligible=50, spoilt=50, other_invalid=0, valid=1800,
+                 first_preferences={ANN: 0, BOB: 800, CAT: 1000}),
+        ],
+        clp_first_preferences={"Hackney North": {ANN: 300, BOB: 200, CAT: 140}, "Ynys Môn": {ANN: 100, BOB: 180, CAT: 100}},
+        named_ballots={"plp": {"Żaneta O'Brien": [ANN, BOB], "Diane <script>": [CAT]}},
+        procedure=dict(
+            returns=[
+                dict(body="unite", body_name="Unite & Co <b>", submission="c" * 64,
+                     received_at=datetime(2026, 9, 1, tzinfo=UTC), outcome="superseded"),
+                dict(body="unite", body_name="Unite & Co <b>", submission="d" * 64,
+                     received_at=datetime(2026, 9, 2, tzinfo=UTC), outcome="accepted"),
+                dict(body="fabians", body_name="Fabian Society", submission="e" * 64,
+                     received_at=datetime(2026, 9, 3, tzinfo=UTC), outcome="rejected",
+                     reasons=["signature does not verify with the registered key"]),
+                dict(body="fabians", body_name="Fabian Society", submission="f" * 64,
+                     received_at=datetime(2026, 9, 20, tzinfo=UTC), outcome="late",
+                     decision="admitted by the Procedures Committee"),
+            ],
+            missing=[dict(body="sea", body_name="Socialist Environment and Resources Association",
+                          decision="proceed without it")],
+            key_ceremony=dict(participants=["Chair <NEC>", "Vice Chair", "Général Secretary"], quorum=3, members=6),
+        ),
+    )
+    inputs.update(overrides)
+    return build_declaration(**inputs)
+
+
+@pytest.fixture
+def declared(tmp_path) -> Path:
+    return write_declaration(small_declaration(), tmp_path / "declaration.json")
+
+
+# --- the declaration and the embargo ------------------------------------------------------
+
+
+def test_declaration_round_trips_and_is_checked(declared):
+    declaration = read_declaration(declared)
+    assert declaration == small_declaration()
+    assert require_declared(declared) == declaration
+
+
+def test_profiles_that_do_not_reproduce_the_result_are_refused():
+    other = small_profiles()
+    other["plp"] = profile(f"{CAT}", 30)
+    with pytest.raises(CollegeError, match="do not reproduce the result"):
+        small_declaration(profiles=other)
+
+
+def _bare_result(path: Path) -> Path:
+    result = small_declaration().result
+    path.write_text(json.dumps(result.model_dump(mode="json")), encoding="utf-8")
+    return path
+
+
+def _tampered(path: Path, declared: Path) -> Path:
+    data = json.loads(declared.read_text(encoding="utf-8"))
+    data["result"]["rounds"][0]["sections"][0]["votes"][ANN] += 1
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _re_digested(path: Path, declared: Path) -> Path:
+    """Changed and given a fresh declaration digest, but the result digest no longer holds."""
+    from college.declaration import declaration_digest
+
+    data = json.loads(declared.read_text(encoding="utf-8"))
+    data["result"]["winner"] = BOB
+    data["digest"] = declaration_digest(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("make", ["missing", "sealed", "bare-result", "tampered", "re-digested"])
+def test_every_report_command_refuses_before_a_declaration(make, tmp_path, declared):
+    path = {
+        "missing": lambda: tmp_path / "nothing.json",
+        "sealed": lambda: (tmp_path / "result.sealed").write_bytes(b"\x00HPKE sealed bytes") and tmp_path / "result.sealed",
+        "bare-result": lambda: _bare_result(tmp_path / "result.json"),
+        "tampered": lambda: _tampered(tmp_path / "tampered.json", declared),
+        "re-digested": lambda: _re_digested(tmp_path / "redigested.json", declared),
+    }[make]()
+    with pytest.raises(Embargoed, match="^embargoed: no declaration has been made for"):
+        require_declared(path)
+    runner = CliRunner()
+    for args in (["report", str(path), "--out", str(tmp_path / "out")], ["bundle", str(path), "--out", str(tmp_path / "b")]):
+        outcome = runner.invoke(app, args)
+        assert outcome.exit_code == 2, outcome.output
+        assert "embargoed: no declaration has been made for" in outcome.output
+        assert "results are available only after the Procedures Committee declares them" in outcome.output
+        assert "Traceback" not in outcome.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "b").exists()
+
+
+def test_the_embargo_message_names_the_contest_when_the_file_does(tmp_path):
+    with pytest.raises(Embargoed, match="for contest 2026-leader;"):
+        require_declared(_bare_result(tmp_path / "result.json"))
+
+
+# --- the statement and tables -------------------------------------------------------------
+
+
+def test_statement_matches_the_engine_round_by_round():
+    declaration = small_declaration()
+    report = build_report(declaration)
+    result = declaration.result
+    assert report.statement.winner == result.winner
+    assert len(report.statement.rounds) == len(result.rounds) >= 2
+    for stated, counted in zip(report.statement.rounds, result.rounds):
+        assert stated.eliminated == counted.eliminated
+        for candidate in stated.candidates:
+            assert candidate.college == counted.college[candidate.name]
+            for section in counted.sections:
+                figure = candidate.sections[section.id]
+                assert figure.votes == section.votes[candidate.name]
+                assert figure.share.percent == percent(section.shares[candidate.name].fraction, 3)
+    rows = report.table("college-shares").rows
+    assert [r[3] for r in rows] == [r.college[c].exact for r in result.rounds for c in r.continuing]
+    assert all(len(r[2].split(".")[1]) == 2 for r in rows)
+
+
+def test_transfers_account_for_every_eliminated_paper():
+    result = small_declaration().result
+    moves = transfers(result)
+    for before, after in zip(result.rounds, result.rounds[1:]):
+        for section in before.sections:
+            out = sum(m.papers for m in moves if m.round == before.number and m.section == section.id)
+            assert out == sum(section.votes[name] for name in before.eliminated)
+            assert all(m.papers >= 0 for m in moves)
+
+
+def test_breakdowns_by_affiliate_clp_and_named_ballot():
+    report = build_report(small_declaration())
+    affiliates = report.table("affiliates")
+    unite = affiliates.rows[0]
+    row = dict(zip(affiliates.columns, unite))
+    assert row["turnout_percent"] == "66.7" and row["valid"] == 5700 and row[ANN] == 2500
+    clps = {r[0]: r for r in report.table("clps").rows}
+    assert clps["Ynys Môn"][2] == 380
+    ballots = report.table("ballots-plp")
+    assert ballots.columns == ["voter", "preference_1", "preference_2"]
+    assert ["Diane <script>", CAT, ""] in ballots.rows
+    with pytest.raises(KeyError):
+        report.table("nec-returns")
+
+
+def test_nec_report_adds_the_procedural_record():
+    report = build_report(small_declaration(), "nec")
+    summary = dict(report.table("nec-returns-summary").rows)
+    assert summary == {"accepted": 1, "rejected": 1, "superseded": 1, "late": 1, "duplicate": 0}
+    returns = report.table("nec-returns").rows
+    assert any("signature does not verify" in r[4] for r in returns)
+    assert report.table("nec-missing").rows[0][2] == "proceed without it"
+    facts = dict(report.table("nec-declaration").rows)
+    assert facts["ledger head"] == "b" * 64 and facts["quorum"] == "3 of 6"
+
+
+# --- the files ---------------------------------------------------------------------------
+
+
+def test_every_format_is_written_and_the_json_meets_its_schema(tmp_path):
+    written = write_reports(small_declaration(), tmp_path)
+    names = {p.relative_to(tmp_path).as_posix() for p in written}
+    assert {"report.json", "nec-report.json", "report.html", "nec-report.html", "nec-report.pdf"} <= names
+    assert "csv/first-preferences.csv" in names and "csv/nec-returns.csv" in names
+    schema = json.loads((REPO / "schemas" / "report.schema.json").read_text())
+    for name in ("report.json", "nec-report.json"):
+        data = json.loads((tmp_path / name).read_text())
+        jsonschema.validate(data, schema)
+        assert data["watermark"] is None and data["dry_run"] is False
+    with (tmp_path / "csv" / "first-preferences.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    result = small_declaration().result
+    plp = result.rounds[0].sections[0]
+    assert {r["candidate"]: int(r["votes"]) for r in rows if r["section"] == plp.name} == plp.votes
+
+
+def test_html_escapes_names_and_is_self_contained(tmp_path):
+    write_reports(small_declaration(), tmp_path, ["html"])
+    page = (tmp_path / "nec-report.html").read_text()
+    assert "<script>" not in page and "Diane &lt;script&gt;" in page
+    assert "Unite &amp; Co &lt;b&gt;" in page
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    assert page.count("<svg") >= 1 + 2 * 4 + 3  # defs, per round college + 3 sections, 3 Sankeys
+    assert "DRY RUN" not in page
+
+
+def test_dry_run_is_marked_on_every_output(tmp_path):
+    declaration = small_declaration(dry_run=True)
+    write_reports(declaration, tmp_path)
+    for name in ("report.html", "nec-report.html"):
+        assert 'id="dry-run"' in (tmp_path / name).read_text()
+    for name in ("report.json", "nec-report.json"):
+        assert json.loads((tmp_path / name).read_text())["watermark"] == "DRY RUN"
+    for path in (tmp_path / "csv").glob("*.csv"):
+        with path.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert rows[0][0] == "watermark" and all(r[0] == "DRY RUN" for r in rows[1:]), path.name
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "nec-report.pdf").pages)
+    assert text.count("DRY RUN") >= len(PdfReader(tmp_path / "nec-report.pdf").pages)
+
+
+def test_pdf_holds_the_statement_rounds_and_procedure(tmp_path):
+    declaration = small_declaration()
+    write_reports(declaration, tmp_path, ["pdf"])
+    reader = PdfReader(tmp_path / "nec-report.pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    result = declaration.result
+    last = result.rounds[-1]
+    assert f"{result.winner} is elected Leader with {last.college[result.winner].percent}%" in text
+    assert "Général Secretary" in text and "Ynys Môn" in text and "Żaneta O'Brien" in text
+    assert "signature does not verify with the registered key" in text
+    for round_ in result.rounds:
+        for name in round_.continuing:
+            assert round_.college[name].percent in text
+    assert "DRY RUN" not in text
+
+
+def test_report_command_writes_the_formats_asked_for(tmp_path, declared):
+    outcome = CliRunner().invoke(app, ["report", str(declared), "--out", str(tmp_path / "r"), "--format", "json,csv"])
+    assert outcome.exit_code == 0, outcome.output
+    assert (tmp_path / "r" / "report.json").is_file() and not (tmp_path / "r" / "report.html").exists()
+    bad = CliRunner().invoke(app, ["report", str(declared), "--out", str(tmp_path / "r"), "--format", "docx"])
+    assert bad.exit_code == 2 and "--format" in bad.output
