@@ -3,6 +3,20 @@
 Seed 003 item 26 and DESIGN.md rule 1: each paper counts for its highest-ranked
 continuing candidate; a paper with none left is non-transferable. The contest's
 `ballots` rules say what an overvote, a gap in the sequence and a repeated name do.
+
+A paper is read from the top, one preference at a time, in this order:
+1. a gap: more consecutive unmarked preferences before this one than the contest
+   allows stops the paper (the sequence is broken);
+2. a repeat (duplicate = exhaust only): a name already marked at a higher preference,
+   alone or in an overvote, stops the paper;
+3. an overvote (two or more names at one preference) stops the paper, is passed over,
+   or (exhaust-if-multiple-continuing) stops it only if two or more of its names are
+   still continuing, counts for the one that is, and is passed over if none is;
+4. a single name counts if that candidate is continuing; otherwise (eliminated,
+   excluded, or marked again lower down) the next preference is read.
+With duplicate = skip a repeated name is read like any other: a name marked alone
+higher up either counted there or was not continuing, so it can count at its repeat
+only when its earlier mark was an overvote that was passed over.
 """
 
 from __future__ import annotations
@@ -24,10 +38,13 @@ def preference(ranking: Ranking, continuing: Container[str], rules: BallotRules)
     for place, mark in enumerate(ranking, start=1):
         if not mark:
             continue
-        gap = place - last_marked - 1
-        if rules.max_skipped_ranks is not None and gap > rules.max_skipped_ranks:
+        if rules.max_skipped_ranks is not None and place - last_marked - 1 > rules.max_skipped_ranks:
             return None  # the sequence is broken: the paper stops here
         last_marked = place
+        if rules.duplicate is Duplicate.exhaust:
+            if seen.intersection(mark):
+                return None
+            seen.update(mark)
         if len(mark) > 1:
             if rules.overvote is Overvote.exhaust:
                 return None
@@ -37,14 +54,7 @@ def preference(ranking: Ranking, continuing: Container[str], rules: BallotRules)
                     return None
                 if alive:
                     return alive[0]
-            seen.update(mark)
             continue
-        name = mark[0]
-        if name in seen:
-            if rules.duplicate is Duplicate.exhaust:
-                return None
-            continue
-        seen.add(name)
-        if name in continuing:
-            return name
+        if mark[0] in continuing:
+            return mark[0]
     return None
