@@ -179,9 +179,10 @@ def plain_ranking(ranking: Ranking, contest: Contest) -> tuple[str, ...]:
     """The paper as the plain ranking a return carries: the candidates it can count for, in order.
 
     Read as `college.ballots.preference` reads it, with the contest's ballot rules: stop
-    where the sequence breaks or where an overvote exhausts the paper; pass over repeats
-    (or stop at one) and withdrawn candidates. For every set of continuing candidates the
-    paper then counts for the same candidate as the plain ranking does.
+    where the sequence breaks, where an overvote exhausts the paper or (if the rules say
+    so) at a repeated name; pass over withdrawn candidates, skipped overvotes and later
+    repeats of a name already ranked. For every set of continuing candidates the paper
+    then counts for the same candidate as its plain ranking does.
     """
     rules = contest.ballots
     candidates = set(contest.candidates)
@@ -194,29 +195,26 @@ def plain_ranking(ranking: Ranking, contest: Contest) -> tuple[str, ...]:
         if rules.max_skipped_ranks is not None and place - last_marked - 1 > rules.max_skipped_ranks:
             break
         last_marked = place
+        if rules.duplicate is Duplicate.exhaust:
+            if seen.intersection(mark):
+                break
+            seen.update(mark)
+        standing = [name for name in mark if name in candidates]
         if len(mark) > 1:
             if rules.overvote is Overvote.exhaust:
                 break
-            standing = [name for name in mark if name in candidates]
-            if rules.overvote is Overvote.exhaust_if_multiple_continuing and len(standing) > 1:
+            if rules.overvote is Overvote.skip:
+                continue
+            if len(standing) > 1:
                 raise CollegeError(
                     "a paper marks several candidates at one preference, and the contest's overvote rule "
                     "(exhaust-if-multiple-continuing) depends on who is still continuing: a return carries "
                     "plain rankings, so resolve these papers under the scrutineer's rules first",
                     field="ballots.overvote",
                 )
-            if standing and rules.overvote is Overvote.exhaust_if_multiple_continuing and standing[0] not in seen:
-                plain.append(standing[0])  # one candidate still standing in the overvote: it counts as theirs
-            seen.update(mark)
-            continue
-        name = mark[0]
-        if name in seen:
-            if rules.duplicate is Duplicate.exhaust:
-                break
-            continue
-        seen.add(name)
-        if name in candidates:
-            plain.append(name)
+        # A name already ranked higher never counts here: wherever it continues, it counted there.
+        if standing and standing[0] not in plain:
+            plain.append(standing[0])
     return tuple(plain)
 
 
