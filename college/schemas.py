@@ -15,6 +15,8 @@ from pydantic import BaseModel, TypeAdapter
 from college.ceremony import Ceremony, Contribution
 from college.contest import Contest
 from college.declaration import Declaration
+from college.nominations import ROW_MODELS as NOMINATION_ROWS
+from college.nominations import NominationsConfig, NominationsOutcome
 from college.profile import ProfileFile
 from college.recount import Manifest
 from college.reports import Report
@@ -31,6 +33,9 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "report": Report,
     "result": Result,
     "tie-decisions": TypeAdapter(list[TieDecision]),
+    "nominations": NominationsConfig,
+    "nominations-outcome": NominationsOutcome,
+    **{stem: TypeAdapter(list[row]) for stem, row in NOMINATION_ROWS.items()},
 }
 
 
