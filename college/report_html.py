@@ -202,7 +202,9 @@ def round_table(report: Report, round_: StatementRound) -> str:
     """The round as the party publishes it: per section votes and %, then the college %."""
     sections = report.sections
     head = '<th scope="col">Candidate</th>' + "".join(
-        f'<th scope="col">{e(s.name)} votes</th><th scope="col">{e(s.name)} %</th>' for s in sections
+        f'<th scope="col">{e(s.name)} votes</th><th scope="col">{e(s.name)} % of section</th>'
+        f'<th scope="col">{e(s.name)} % of college</th>'
+        for s in sections
     ) + '<th scope="col">College %</th><th scope="col">Outcome</th>'
     rows = []
     for c in round_.candidates:
@@ -210,6 +212,8 @@ def round_table(report: Report, round_: StatementRound) -> str:
             f'<td class="n" data-section="{e(s.id)}" data-figure="votes">{c.sections[s.id].votes:,}</td>'
             f'<td class="n" data-section="{e(s.id)}" data-figure="share" title="exact {e(c.sections[s.id].share.exact)}">'
             f"{e(c.sections[s.id].share.percent)}</td>"
+            f'<td class="n" data-section="{e(s.id)}" data-figure="contribution" '
+            f'title="exact {e(c.sections[s.id].contribution.exact)}">{e(c.sections[s.id].contribution.percent)}</td>'
             for s in sections
         )
         rows.append(
@@ -220,18 +224,18 @@ def round_table(report: Report, round_: StatementRound) -> str:
     totals = {t.id: t for t in round_.sections}
     rows.append(
         '<tr><th scope="row">non-transferable</th>'
-        + "".join(f'<td class="n">{totals[s.id].non_transferable:,}</td><td></td>' for s in sections)
+        + "".join(f'<td class="n">{totals[s.id].non_transferable:,}</td><td></td><td></td>' for s in sections)
         + "<td></td><td></td></tr>"
     )
     rows.append(
         '<tr><th scope="row">valid this round</th>'
-        + "".join(f'<td class="n">{totals[s.id].valid:,}</td><td></td>' for s in sections)
+        + "".join(f'<td class="n">{totals[s.id].valid:,}</td><td></td><td></td>' for s in sections)
         + "<td></td><td></td></tr>"
     )
     return (
         f'<table id="table-round-{round_.number}" class="round"><caption>Round {round_.number}: votes and '
-        f"shares of each section (% of the section's valid votes, {report.statement.section_decimals} dp) and "
-        f"college shares ({report.statement.college_decimals} dp)</caption><thead><tr>{head}</tr></thead>"
+        f"shares of each section (% of the section's valid votes, and what that adds to the college, "
+        f"{report.statement.section_decimals} dp) and college shares ({report.statement.college_decimals} dp)</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 

@@ -50,7 +50,8 @@ class Table(Model):
 
 class SectionFigure(Model):
     votes: int
-    share: Share
+    share: Share = Field(description="of the section's valid votes this round (item 24)")
+    contribution: Share = Field(description="to the college: the share times the section's weight (item 23)")
 
 
 class CandidateRound(Model):
@@ -135,7 +136,14 @@ def statement(result: Result, section_decimals: int, college_decimals: int) -> S
                 name=name,
                 outcome="elected" if round_.elected == name else "eliminated" if name in round_.eliminated else "continuing",
                 college=round_.college[name],
-                sections={s.id: SectionFigure(votes=s.votes[name], share=s.shares[name]) for s in round_.sections},
+                sections={
+                    s.id: SectionFigure(
+                        votes=s.votes[name],
+                        share=s.shares[name],
+                        contribution=contribution(s.shares[name], s.weight, section_decimals),
+                    )
+                    for s in round_.sections
+                },
             )
             for name in round_.continuing
         ]
@@ -162,6 +170,11 @@ def statement(result: Result, section_decimals: int, college_decimals: int) -> S
         rounds=rounds,
         notes=result.notes,
     )
+
+
+def contribution(share: Share, weight: str, places: int) -> Share:
+    """What a section share adds to the college share; 2010's published table showed these to 3 dp."""
+    return Share.of(share.fraction * Fraction(weight), places)
 
 
 def statement_text(result: Result) -> str:
@@ -216,8 +229,14 @@ def _preference(entry) -> str:
     return entry if isinstance(entry, str) else " = ".join(entry)
 
 
+def _contribution_cells(share: Share, weight: str, places: int) -> list[str]:
+    value = contribution(share, weight, places)
+    return [value.percent, value.exact]
+
+
 def public_tables(declaration: Declaration) -> list[Table]:
     result = declaration.result
+    places = declaration.contest.display.section_decimals
     candidates = result.candidates
     names = {s.id: s.name for s in result.sections}
     tables = [
@@ -235,9 +254,10 @@ def public_tables(declaration: Declaration) -> list[Table]:
         Table(
             id="section-shares",
             title="Each section's totals as percentages of the section, round by round",
-            columns=["round", "section", "candidate", "votes", "percent", "exact"],
+            columns=["round", "section", "candidate", "votes", "percent", "exact", "college_percent", "college_exact"],
             rows=[
-                [r.number, s.name, c, s.votes[c], s.shares[c].percent, s.shares[c].exact]
+                [r.number, s.name, c, s.votes[c], s.shares[c].percent, s.shares[c].exact,
+                 *_contribution_cells(s.shares[c], s.weight, places)]
                 for r in result.rounds
                 for s in r.sections
                 for c in r.continuing
@@ -257,16 +277,18 @@ def public_tables(declaration: Declaration) -> list[Table]:
                 title=f"Round {r.number}: votes and percentages of each section, and college shares",
                 columns=[
                     "candidate",
-                    *[f"{s.name} {figure}" for s in r.sections for figure in ("votes", "%")],
+                    *[f"{s.name} {figure}" for s in r.sections for figure in ("votes", "% of section", "% of college")],
                     "college %",
                     "outcome",
                 ],
                 rows=[
-                    [c, *[cell for s in r.sections for cell in (s.votes[c], s.shares[c].percent)], r.college[c].percent,
+                    [c, *[cell for s in r.sections
+                          for cell in (s.votes[c], s.shares[c].percent, contribution(s.shares[c], s.weight, places).percent)],
+                     r.college[c].percent,
                      "elected" if r.elected == c else "eliminated" if c in r.eliminated else "continuing"]
                     for c in r.continuing
                 ]
-                + [["non-transferable", *[cell for s in r.sections for cell in (s.non_transferable, None)], None, None]],
+                + [["non-transferable", *[cell for s in r.sections for cell in (s.non_transferable, None, None)], None, None]],
             )
         )
     if result.rounds:

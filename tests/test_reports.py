@@ -284,3 +284,54 @@ def test_report_command_writes_the_formats_asked_for(tmp_path, declared):
     assert (tmp_path / "r" / "report.json").is_file() and not (tmp_path / "r" / "report.html").exists()
     bad = CliRunner().invoke(app, ["report", str(declared), "--out", str(tmp_path / "r"), "--format", "docx"])
     assert bad.exit_code == 2 and "--format" in bad.output
+
+
+# --- 2010: the report reproduces the published table ---------------------------------------
+
+
+def declaration_2010(dry_run: bool = False) -> Declaration:
+    if not (EXAMPLE_2010 / "contest.toml").is_file():
+        pytest.skip("examples/2010-leader is not in this checkout")
+    from college.profile import read_profile
+
+    text = (EXAMPLE_2010 / "contest.toml").read_text(encoding="utf-8")
+    contest = parse_contest(text)
+    profiles = {s.id: read_profile(EXAMPLE_2010 / f"{s.id}.json", contest) for s in contest.sections}
+    return build_declaration(
+        contest_file=text,
+        result=count(contest, profiles),
+        profiles=profiles,
+        declared_at=datetime(2010, 9, 25, 16, 0, tzinfo=UTC),
+        declared_by=["Ray Collins", "Ann Black", "Jeremy Beecham"],
+        sealed_result_digest="0" * 64,
+        ledger_head="1" * 64,
+        dry_run=dry_run,
+    )
+
+
+def test_2010_report_reproduces_the_published_table():
+    published = json.loads((REPO / "tests" / "data" / "history" / "2010-leader.figures.json").read_text())
+    report = build_report(declaration_2010())
+    assert [r.number for r in report.statement.rounds] == [r["number"] for r in published["rounds"]]
+    compared = 0
+    for stated, table in zip(report.statement.rounds, published["rounds"]):
+        by_name = {c.name: c for c in stated.candidates}
+        assert list(by_name) == table["continuing"]
+        for name, (shown, rule) in table["college"].items():
+            assert rule == "half-up" and by_name[name].college.percent == shown, (stated.number, name)
+        for section_id, cells in table["sections"].items():
+            totals = next(s for s in stated.sections if s.id == section_id)
+            assert totals.valid == cells["valid"]
+            if cells["published"]:
+                for name, votes in cells["votes"].items():
+                    assert by_name[name].sections[section_id].votes == votes
+                    compared += 1
+            for name, (shown, rule) in cells.get("contribution", {}).items():
+                assert by_name[name].sections[section_id].contribution.percent == shown, (stated.number, section_id, name)
+                compared += 1
+    assert compared >= 30
+    final = {c.name: c.college.percent for c in report.statement.rounds[-1].candidates}
+    assert final == {"David Miliband": "49.35", "Ed Miliband": "50.65"}
+    assert report.statement.text == "Ed Miliband is elected Leader with 50.65% of the Electoral College in round 4."
+    first_plp = {r[1]: r[2] for r in report.table("first-preferences").rows if r[0] == "PLP and EPLP"}
+    assert first_plp == published["rounds"][0]["sections"]["plp"]["votes"]
