@@ -81,6 +81,9 @@ class Section(Model):
     id: Identifier
     name: Name
     weight: str = Field(description='exact fraction such as "1/3"')
+    published: bool = Field(
+        default=False, description="each named voter's ballot is published after the declaration (the PLP/EPLP in 2010)"
+    )
 
     @field_validator("weight")
     @classmethod
