@@ -228,21 +228,48 @@ def read_ballot_table(path: Path, contest: Contest) -> Profile:
 
     names = _Names(contest, str(path))
     marks: dict[str | None, Mark] = {None: ()}
-    rows = []
-    for *cells, count in distinct.iter_rows():
-        ranking = []
-        for column, cell in zip(rank_columns, cells):
-            mark = marks.get(cell)
-            if mark is None:
+    for column in rank_columns:
+        for cell in distinct.get_column(column).unique(maintain_order=True).to_list():
+            if cell not in marks:
                 mark = _cell_mark(cell, contest)
                 bad_name = next((n for n in mark if not names.known(n)), None)
                 if bad_name is not None:
                     row = _first_row_with(frame, column, cell)
                     names.check(bad_name, f"{row_label} {row + first_row}, {column}")
                 marks[cell] = mark
-            ranking.append(mark)
-        rows.append((tuple(ranking), count))
-    return from_rows(rows)
+    return _distinct_profile(distinct, rank_columns, marks)
+
+
+def _distinct_profile(distinct: pl.DataFrame, rank_columns: list[str], marks: dict[str | None, Mark]) -> Profile:
+    """Distinct rows to a profile, column by column rather than cell by cell (this is the
+    Python part of reading ten million papers).
+
+    Rows are taken in groups cut after the same last marked preference, so each ranking
+    is built already trimmed. Where that shortcut does not hold (a cell that reads as no
+    mark, or two rows that read as the same ranking, such as an overvote spelt two ways)
+    `from_rows` trims and sums them instead.
+    """
+
+    def read(frame: pl.DataFrame, columns: list[str]) -> list[list[Mark]]:
+        return [[marks[cell] for cell in frame.get_column(c).to_list()] for c in columns]
+
+    if not all(mark for cell, mark in marks.items() if cell is not None):
+        return from_rows(zip(zip(*read(distinct, rank_columns)), distinct.get_column("n").to_list()))
+    last = pl.max_horizontal(
+        pl.when(pl.col(c).is_not_null()).then(place).otherwise(0) for place, c in enumerate(rank_columns, start=1)
+    )
+    rankings: dict[Ranking, int] = {}
+    blank = rows = 0
+    for (length,), part in distinct.with_columns(last.alias("_last")).partition_by("_last", as_dict=True).items():
+        counts = part.get_column("n").to_list()
+        if length == 0:
+            blank += sum(counts)
+            continue
+        rankings.update(zip(zip(*read(part, rank_columns[:length])), counts))
+        rows += len(counts)
+    if len(rankings) < rows:
+        return from_rows(zip(zip(*read(distinct, rank_columns)), distinct.get_column("n").to_list()))
+    return Profile(rankings, blank)
 
 
 def _cell_mark(cell: str, contest: Contest) -> Mark:
