@@ -129,7 +129,7 @@ RULES = {
     "envelope-schema": "the envelope does not have the envelope's fields",
     "envelope-format": f"the envelope's format is not {ENVELOPE_FORMAT}",
     "envelope-base64": "not valid base64",
-    "envelope-signature-length": "an Ed25519 signature is 64 bytes",
+    "envelope-signature-length": "the signature must be 64 bytes",
     "contest": "the envelope names another contest",
     "unknown-affiliate": "the envelope names a body that is not in the register",
     "key-id": "the envelope's key is not the key registered for this body",

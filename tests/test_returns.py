@@ -37,13 +37,14 @@ from tests.helpers import profile
 CANDIDATES = ["Ann Example", "Bob Example", "Cat Example", "Dan Example"]
 DEADLINE = datetime(2026, 9, 1, 12, tzinfo=UTC)
 BEFORE = DEADLINE - timedelta(days=2)
+VALID = 731_842 + 264_519 + 93_177
 
 BODIES = [
     # id, kind, section, certified, declaration required
     ("ballot-plp", "party_ballot", "plp", 300, False),
     ("ballot-members", "party_ballot", "members", 5_000, False),
-    ("makers-union", "trade_union", "affiliates", 4_000, True),
-    ("fabian-readers", "socialist_society", "affiliates", 900, False),
+    ("makers-union", "trade_union", "affiliates", 2_718_281, True),
+    ("fabian-readers", "socialist_society", "affiliates", 1_414_213, False),
 ]
 
 
@@ -63,14 +64,17 @@ class World:
         return next(b for b in self.contest.register if b.id == body_id)
 
     def document(self, body_id: str = "makers-union", **changes) -> dict:
-        """A return that passes every rule, as the JSON dict that is signed; `changes` override fields."""
+        """A return that passes every rule, as the JSON dict that is signed; `changes` override fields.
+
+        Its figures are sentinels: distinctive numbers that a leak would show.
+        """
         body = self.body(body_id)
         rows = [
-            {"ranking": ["Ann Example", "Bob Example"], "count": 1_200, "breakdown": None},
-            {"ranking": ["Bob Example"], "count": 700, "breakdown": None},
-            {"ranking": ["Cat Example", "Dan Example", "Ann Example"], "count": 100, "breakdown": None},
+            {"ranking": ["Ann Example", "Bob Example"], "count": 731_842, "breakdown": None},
+            {"ranking": ["Bob Example"], "count": 264_519, "breakdown": None},
+            {"ranking": ["Cat Example", "Dan Example", "Ann Example"], "count": 93_177, "breakdown": None},
         ]
-        ineligible = 40 if body.declaration_required else None
+        ineligible = 58_361 if body.declaration_required else None
         data = {
             "format": "college-return/1",
             "contest": self.contest.id,
@@ -78,11 +82,11 @@ class World:
             "section": body.section,
             "certified_members": body.certified_members,
             "papers_issued": body.certified_members,
-            "papers_returned": 2_000 + 10 + 5 + (ineligible or 0),
+            "papers_returned": VALID + 4_613 + 2_927 + (ineligible or 0),
             "ineligible": ineligible,
-            "spoilt": 10,
-            "other_invalid": 5,
-            "valid": 2_000,
+            "spoilt": 4_613,
+            "other_invalid": 2_927,
+            "valid": VALID,
             "explanation": None,
             "profile": rows,
             "scrutineer": body.scrutineer,
@@ -220,7 +224,8 @@ def test_round_trip_counts_exactly_as_the_original_ballots(world, tmp_path):
 def test_void_papers_in_the_data_are_spoilt_and_the_count_is_unchanged(world):
     ballots = profile("Ann Example>Bob Example", 50, "", 4, "Ann Example=Bob Example>Cat Example", 3, "-", 2, "Cat Example", 40)
     ret = make_return(
-        world.contest, "fabian-readers", ballots, papers_issued=900, papers_returned=100, spoilt=1, other_invalid=0
+        world.contest, "fabian-readers", ballots, papers_issued=1_414_213, papers_returned=100, spoilt=1,
+        other_invalid=0,
     )
     assert ret.spoilt == 1 + 4 + 3 + 2 and ret.valid == 90
     assert check_return(ret, world.contest, now=BEFORE) == []
@@ -246,11 +251,11 @@ def test_breakdown_keys_are_kept_for_reports_and_ignored_by_the_count(world):
 
 def test_section_profile_sums_papers_one_person_one_vote(world):
     small = make_return(
-        world.contest, "fabian-readers", profile("Ann Example", 10), papers_issued=900, papers_returned=10,
+        world.contest, "fabian-readers", profile("Ann Example", 10), papers_issued=1_414_213, papers_returned=10,
         spoilt=0, other_invalid=0,
     )
     large = make_return(
-        world.contest, "makers-union", profile("Bob Example", 1_000, "Ann Example", 5), papers_issued=4_000,
+        world.contest, "makers-union", profile("Bob Example", 1_000, "Ann Example", 5), papers_issued=2_718_281,
         papers_returned=1_005, spoilt=0, other_invalid=0, ineligible=0,
     )
     summed = section_profile([small, large])
@@ -304,7 +309,7 @@ def test_overvotes_that_depend_on_who_continues_are_refused_or_read_the_same(wor
 
 def test_self_check_warns_as_the_deadline_nears_and_passes(world):
     ret = make_return(
-        world.contest, "fabian-readers", profile("Ann Example", 10), papers_issued=900, papers_returned=10,
+        world.contest, "fabian-readers", profile("Ann Example", 10), papers_issued=1_414_213, papers_returned=10,
         spoilt=0, other_invalid=0,
     )
     assert check_return(ret, world.contest, now=DEADLINE - timedelta(days=3)) == []
@@ -315,7 +320,7 @@ def test_self_check_warns_as_the_deadline_nears_and_passes(world):
 
 
 def test_an_explained_shortfall_is_flagged_not_accepted_silently(world):
-    document = world.document(papers_issued=3_990, explanation="ten members died after certification")
+    document = world.document(papers_issued=2_718_271, explanation="ten members died after certification")
     verdict = world.check(world.sealed(document))
     assert verdict.accepted
     assert [(f.rule, f.field, f.severity) for f in verdict.flags] == [
@@ -338,10 +343,10 @@ def test_every_problem_is_found_at_once(world):
 
 def test_the_verdict_shows_no_figures_and_records_procedure_only(world):
     verdict = world.check(world.sealed(world.document()))
-    assert "1200" not in repr(verdict) and "Ann Example" not in repr(verdict)
+    assert "731842" not in repr(verdict) and "Ann Example" not in repr(verdict)
     record = verdict.procedural()
     assert record["affiliate"] == "makers-union" and record["accepted"] is True
-    assert "1200" not in str(record)
+    assert "731842" not in str(record)
 
 
 def test_the_pipeline_refuses_a_count_key_the_contest_does_not_name(world):
