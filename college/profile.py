@@ -54,10 +54,12 @@ class Profile:
 
 def combine(profiles: Iterable[Profile]) -> Profile:
     """Sum several files of one section (one per affiliate, say): one person one vote."""
-    total = Profile()
-    for profile in profiles:
-        total = total + profile
-    return total
+    rankings: Counter = Counter()
+    blank = 0
+    for profile in profiles:  # one running sum: each file's rankings are added once
+        rankings.update(profile.rankings)
+        blank += profile.blank
+    return Profile(dict(rankings), blank)
 
 
 def from_rows(rows: Iterable[tuple[Ranking, int]]) -> Profile:
