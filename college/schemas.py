@@ -21,6 +21,7 @@ from college.profile import ProfileFile
 from college.recount import Manifest
 from college.reports import Report
 from college.result import Result, TieDecision
+from college.returns import Envelope, Problem, Return
 
 # file stem -> the model (or type) that file holds
 MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
@@ -33,6 +34,9 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "report": Report,
     "result": Result,
     "tie-decisions": TypeAdapter(list[TieDecision]),
+    "return": Return,
+    "return-envelope": Envelope,
+    "return-problems": TypeAdapter(list[Problem]),
     "nominations": NominationsConfig,
     "nominations-outcome": NominationsOutcome,
     **{stem: TypeAdapter(list[row]) for stem, row in NOMINATION_ROWS.items()},
