@@ -49,8 +49,8 @@ class Overvote(str, Enum):
 class Duplicate(str, Enum):
     """What a paper that names a candidate it already ranked higher does."""
 
-    skip = "skip"  # the repeat is passed over
-    exhaust = "exhaust"  # the paper stops at the repeat
+    skip = "skip"  # the repeat is read like any other mark (see college/ballots.py)
+    exhaust = "exhaust"  # the paper stops at a name marked higher up, alone or in an overvote
 
 
 class BallotRules(Model):
