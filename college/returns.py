@@ -561,29 +561,38 @@ def check_submission(
     return Verdict(digest(data), received_at, found, ret, errors, flags, late)
 
 
-def _open(
-    data: bytes, contest: Contest, count_private_key: X25519PrivateKey, received_at: datetime
-) -> tuple[Envelope | None, Return | None, list[Problem]]:
+def check_envelope(data: bytes, contest: Contest) -> tuple[Envelope | None, list[Problem]]:
+    """Provenance, before anything is opened: a well-formed envelope for this contest, from a
+    registered body, signed with the key registered for it. Needs no private key."""
     try:
         found = read_envelope(data)
     except EnvelopeError as error:
-        return None, None, [Problem(field=error.field or "(file)", rule=error.rule, message=f"submission: {error.message}")]
-
-    # Provenance, before anything is opened: this contest, a registered body, its key.
+        return None, [Problem(field=error.field or "(file)", rule=error.rule, message=f"submission: {error.message}")]
     who = _who(contest, found.affiliate)
     if found.contest != contest.id:
-        return found, None, [_problem(who, "contest", "contest")]
+        return found, [_problem(who, "contest", "contest")]
     body = find_body(contest, found.affiliate)
     if body is None:
-        return found, None, [_problem(who, "affiliate", "unknown-affiliate")]
+        return found, [_problem(who, "affiliate", "unknown-affiliate")]
     if found.key_id != key_id(body.public_key):
-        return found, None, [_problem(who, "key_id", "key-id")]
-    public = ed25519_public(body.public_key)
+        return found, [_problem(who, "key_id", "key-id")]
     ciphertext = base64.b64decode(found.ciphertext)
     message = _envelope_message(found.format, found.contest, found.affiliate, found.key_id, ciphertext)
-    if not verify(public, ENVELOPE_FORMAT, message, base64.b64decode(found.signature)):
-        return found, None, [_problem(who, "signature", "envelope-signature")]
+    if not verify(ed25519_public(body.public_key), ENVELOPE_FORMAT, message, base64.b64decode(found.signature)):
+        return found, [_problem(who, "signature", "envelope-signature")]
+    return found, []
 
+
+def _open(
+    data: bytes, contest: Contest, count_private_key: X25519PrivateKey, received_at: datetime
+) -> tuple[Envelope | None, Return | None, list[Problem]]:
+    found, problems = check_envelope(data, contest)
+    if problems:
+        return found, None, problems
+    body = find_body(contest, found.affiliate)
+    who = _who(contest, found.affiliate)
+    public = ed25519_public(body.public_key)
+    ciphertext = base64.b64decode(found.ciphertext)
     payload = unseal(ciphertext, count_private_key, seal_info(found.contest, found.affiliate))
     if payload is None:
         return found, None, [_problem(who, "ciphertext", "unsealed")]
