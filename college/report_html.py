@@ -28,7 +28,7 @@ MARKS = [
 NON_TRANSFERABLE = "non-transferable"
 
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0 auto;max-width:1100px;
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0 auto;max-width:1200px;
  padding:1rem 1.5rem;color:#111;background:#fff;line-height:1.4}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{margin-top:2rem;border-bottom:2px solid #333} h3{margin-bottom:.3rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
@@ -119,7 +119,7 @@ class Charts:
                described_by: str) -> str:
         """Papers of one section from round to round: each column a round, each eliminated
         candidate's block flowing to the candidates who gained and to non-transferable."""
-        col_w, gap, height, node_w, top = 150, 6, 320, 16, 10
+        col_w, gap, height, node_w, top = 210, 6, 320, 16, 10
         width = 40 + col_w * (len(rounds) - 1) + node_w + 150
         total = max(sum(v.values()) + nt for _, v, nt in rounds) or 1
         slots = max(len(v) + 1 for _, v, _ in rounds)
@@ -132,23 +132,25 @@ class Charts:
             f'<desc id="{desc_id}">Flow diagram; the same figures are in the transfers table.</desc>',
         ]
         nodes: list[dict[str | None, tuple[float, float]]] = []  # per column: name -> (y, height)
+        front: list[str] = []  # nodes and labels, drawn over the flows
         for column, (number, votes, nt) in enumerate(rounds):
             x, y, placed = 20 + column * col_w, float(top), {}
             for name, papers in [*votes.items(), (None, nt)]:
                 h = papers * scale
                 placed[name] = (y, h)
                 label = NON_TRANSFERABLE if name is None else name
-                parts.append(
+                front.append(
                     f'<rect class="node" x="{x}" y="{y:.2f}" width="{node_w}" height="{max(h, 0.5):.2f}" '
                     f'fill="{self.fill(name)}" stroke="#111" stroke-width="0.5"><title>Round {number}: {e(label)}, '
                     f'{papers:,} papers</title></rect>'
                 )
                 if column == len(rounds) - 1 or h > 11:
-                    parts.append(
-                        f'<text x="{x + node_w + 3}" y="{y + min(h, 22) / 2 + 4:.2f}" font-size="10">{e(label)} {papers:,}</text>'
+                    front.append(
+                        f'<text x="{x + node_w + 3}" y="{y + min(h, 22) / 2 + 4:.2f}" font-size="10" paint-order="stroke" '
+                        f'stroke="#fff" stroke-width="3">{e(label)} {papers:,}</text>'
                     )
                 y += h + gap
-            parts.append(f'<text x="{x}" y="{height + 14}" font-size="11">Round {number}</text>')
+            front.append(f'<text x="{x}" y="{height + 14}" font-size="11">Round {number}</text>')
             nodes.append(placed)
         for column, ((number, votes, nt), (_, next_votes, _)) in enumerate(pairwise(rounds)):
             x0, x1 = 20 + column * col_w + node_w, 20 + (column + 1) * col_w
@@ -176,6 +178,7 @@ class Charts:
                     f'fill="{self.fill(source)}" fill-opacity="{0.35 if source == target else 0.75}" stroke="#333" '
                     f'stroke-width="0.3"/>'
                 )
+        parts += front
         parts.append("</svg>")
         return "".join(parts)
 
