@@ -61,6 +61,12 @@ class _Piles:
         piles: dict[str, list[int]] = {name: [] for name in continuing}
         non_transferable = 0
         for index, ranking in enumerate(rankings):
+            first = ranking[0]
+            # A single continuing name at the first preference is the answer under every
+            # ballot rule; most papers are read here without the general reader.
+            if len(first) == 1 and first[0] in continuing:
+                piles[first[0]].append(index)
+                continue
             choice = preference(ranking, continuing, contest.ballots)
             if choice is None:
                 non_transferable += counts[index]
