@@ -21,6 +21,7 @@ fit them. This script
 from __future__ import annotations
 
 import json
+import re
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -52,6 +53,7 @@ def complete(figures: dict) -> dict:
             for c in round_["continuing"]:
                 index[(s["id"], r, c)] = len(index)
     n = len(index)
+    weights = {s["id"]: s["weight"] for s in sections}
     rows, lower, upper = [], [], []
 
     def add(coefficients: dict[int, float], lo: float, hi: float) -> None:
@@ -62,7 +64,7 @@ def complete(figures: dict) -> dict:
         lower.append(lo)
         upper.append(hi)
 
-    eps = 1e-9
+    eps = 1e-6  # keep clear of each interval's ends: the solver's tolerance is not exact
     for r, round_ in enumerate(rounds):
         for s in sections:
             valid = round_["sections"][s["id"]]["valid"]
@@ -71,10 +73,10 @@ def complete(figures: dict) -> dict:
             for c, (published, rule) in round_["sections"][s["id"]].get("contribution", {}).items():
                 lo, hi = interval(published, rule)
                 scale = 100 * Fraction(s["weight"]) / valid
-                add({index[(s["id"], r, c)]: float(scale)}, float(lo), float(hi) - eps)
+                add({index[(s["id"], r, c)]: float(scale)}, float(lo) + eps, float(hi) - eps)
             for c, (published, rule) in round_["sections"][s["id"]].get("share", {}).items():
                 lo, hi = interval(published, rule)
-                add({index[(s["id"], r, c)]: 100 / valid}, float(lo), float(hi) - eps)
+                add({index[(s["id"], r, c)]: 100 / valid}, float(lo) + eps, float(hi) - eps)
             if r:  # transfers only add to a continuing candidate
                 for c in round_["continuing"]:
                     add({index[(s["id"], r, c)]: 1.0, index[(s["id"], r - 1, c)]: -1.0}, 0, np.inf)
@@ -84,7 +86,7 @@ def complete(figures: dict) -> dict:
                 index[(s["id"], r, c)]: float(100 * Fraction(s["weight"]) / round_["sections"][s["id"]]["valid"])
                 for s in sections
             }
-            add(coefficients, float(lo), float(hi) - eps)
+            add(coefficients, float(lo) + eps, float(hi) - eps)
 
     # |v - guess| <= d, minimise the sum of d; given votes are fixed.
     bounds_lo, bounds_hi = np.zeros(2 * n), np.full(2 * n, np.inf)
@@ -93,10 +95,14 @@ def complete(figures: dict) -> dict:
         cell = rounds[r]["sections"][sid]
         if c in cell.get("votes", {}):
             bounds_lo[i] = bounds_hi[i] = cell["votes"][c]
-        elif c in cell.get("guess", {}):
+        else:
+            guess = cell.get("guess", {}).get(c)
+            if guess is None:  # the middle of the published contribution's interval
+                low, high = interval(*cell["contribution"][c])
+                guess = float((low + high) / 2 / 100 / Fraction(weights[sid]) * cell["valid"])
             objective[n + i] = 1.0
-            add({i: 1.0, n + i: -1.0}, -np.inf, cell["guess"][c])
-            add({i: 1.0, n + i: 1.0}, cell["guess"][c], np.inf)
+            add({i: 1.0, n + i: -1.0}, -np.inf, guess)
+            add({i: 1.0, n + i: 1.0}, guess, np.inf)
     integrality = np.concatenate([np.ones(n), np.zeros(n)])
     solution = milp(
         objective,
@@ -112,7 +118,31 @@ def complete(figures: dict) -> dict:
         for cell in round_["sections"].values():
             cell["votes"] = {c: cell["votes"][c] for c in round_["continuing"]}
             cell.pop("guess", None)
+    verify(figures)
     return figures
+
+
+def verify(figures: dict) -> None:
+    """Check every published cell against the completed table in exact arithmetic."""
+    weights = {s["id"]: Fraction(s["weight"]) for s in figures["sections"]}
+    for round_ in figures["rounds"]:
+        college = dict.fromkeys(round_["continuing"], Fraction(0))
+        checks = []
+        for sid, cell in round_["sections"].items():
+            for c, v in cell["votes"].items():
+                share = Fraction(100 * v, cell["valid"])
+                college[c] += weights[sid] * share
+                if c in cell.get("share", {}):
+                    checks.append((f"{sid} share {c}", share, cell["share"][c]))
+                if c in cell.get("contribution", {}):
+                    checks.append((f"{sid} contribution {c}", weights[sid] * share, cell["contribution"][c]))
+            if sum(cell["votes"].values()) != cell["valid"]:
+                sys.exit(f"{figures['contest']}: round {round_['number']} {sid}: votes do not add up to valid")
+        checks += [(f"college {c}", college[c], cell) for c, cell in round_["college"].items()]
+        for what, value, (published, rule) in checks:
+            lo, hi = interval(published, rule)
+            if not lo <= value < hi:
+                sys.exit(f"{figures['contest']}: round {round_['number']} {what}: {float(value)} does not show as {published}")
 
 
 def profile(figures: dict, section_id: str) -> dict:
@@ -157,7 +187,9 @@ def profile_text(data: dict) -> str:
 def main() -> None:
     for path in sorted(HERE.glob("*.figures.json")):
         figures = complete(json.loads(path.read_text(encoding="utf-8")))
-        path.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(figures, indent=1, ensure_ascii=False)
+        text = re.sub(r'\[\n\s*("[^"]*"),\n\s*("[^"]*")\n\s*\]', r"[\1, \2]", text)  # [figure, rule] on one line
+        path.write_text(text + "\n", encoding="utf-8")
         out = REPO / figures["profiles_into"]
         out.mkdir(parents=True, exist_ok=True)
         for s in figures["sections"]:
