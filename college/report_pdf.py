@@ -8,6 +8,7 @@ always hold names exactly.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from fpdf.fonts import FontFace
 from college.reports import WATERMARK, Report, Table
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
-LONG_CELL = 24  # longer unbroken strings (digests) are shortened in the PDF only
+DIGEST = re.compile(r"^[0-9a-f]{40,}$")  # digests are shortened in the PDF's tables only; the text under them is whole
 
 
 def unicode_font() -> tuple[Path, Path] | None:
@@ -54,7 +55,7 @@ class _Document(FPDF):
 
     def text_of(self, value) -> str:
         text = "" if value is None else str(value)
-        if len(text) > LONG_CELL and " " not in text:
+        if DIGEST.match(text):
             text = text[:16] + "..."
         return self.clean(text)
 

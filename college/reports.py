@@ -371,7 +371,8 @@ def public_tables(declaration: Declaration) -> list[Table]:
                 ],
             )
         )
-    return tables
+    # The rounds as the party publishes them come first.
+    return sorted(tables, key=lambda table: not table.id.startswith("round-"))
 
 
 def nec_tables(declaration: Declaration) -> list[Table]:
@@ -458,6 +459,19 @@ def build_report(declaration: Declaration, audience: Audience = "public") -> Rep
         sealed_result_digest=declaration.sealed_result_digest,
         declaration_digest=declaration.digest,
     )
+
+
+def statement_markdown(report: Report) -> str:
+    """The statement and each round's table in Markdown, e.g. for the declaration flow's Prefect artifact."""
+    lines = [f"**{WATERMARK}**: not a real result\n" if report.dry_run else "", f"## {report.statement.text}", ""]
+    for table in report.tables:
+        if table.id.startswith("round-"):
+            lines += [f"### {table.title}", "", "| " + " | ".join(table.columns) + " |",
+                      "|" + "---|" * len(table.columns)]
+            lines += ["| " + " | ".join("" if c is None else f"{c:,}" if isinstance(c, int) else str(c) for c in row) + " |"
+                      for row in table.rows]
+            lines.append("")
+    return "\n".join(lines).lstrip("\n")
 
 
 # --- writing ----------------------------------------------------------------------------

@@ -335,3 +335,12 @@ def test_2010_report_reproduces_the_published_table():
     assert report.statement.text == "Ed Miliband is elected Leader with 50.65% of the Electoral College in round 4."
     first_plp = {r[1]: r[2] for r in report.table("first-preferences").rows if r[0] == "PLP and EPLP"}
     assert first_plp == published["rounds"][0]["sections"]["plp"]["votes"]
+
+
+def test_statement_markdown_for_the_declaration_flows_artifact():
+    from college.reports import statement_markdown
+
+    text = statement_markdown(build_report(small_declaration(dry_run=True)))
+    assert text.startswith("**DRY RUN**") and "| candidate |" in text
+    result = small_declaration().result
+    assert f"| {ANN} | 10 | {result.rounds[0].sections[0].shares[ANN].percent} |" in text
