@@ -144,7 +144,10 @@ def _mark(names: list[str]) -> tuple[str, ...]:
 
 
 def case_profile(case: dict) -> Profile:
-    return from_rows((tuple(_mark(m) for m in b["ranking"]), b["count"]) for b in case["ballots"])
+    """The case's papers; RCTab reads no preference beyond maxRankingsAllowed."""
+    limit = str(case["rules"]["maxRankingsAllowed"])
+    keep = None if limit == "max" else int(limit)
+    return from_rows((tuple(_mark(m) for m in b["ranking"][:keep]), b["count"]) for b in case["ballots"])
 
 
 def case_contest(case: dict, *, uwi: str | None, tie_policy: list[str] | None = None) -> Contest:
