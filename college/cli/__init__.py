@@ -7,6 +7,7 @@ from college.cli import ceremony  # noqa: F401  (registers its commands)
 from college.cli import count  # noqa: F401  (registers its commands)
 from college.cli import nominations  # noqa: F401  (registers its commands)
 from college.cli import reports  # noqa: F401  (registers its commands)
+from college.cli import scrutineer  # noqa: F401  (registers its commands)
 from college.cli.app import app
 
 __all__ = ["app"]
