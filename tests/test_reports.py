@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import json
 from datetime import UTC, datetime
+from fractions import Fraction
 from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
@@ -23,7 +26,7 @@ from college.declaration import (
 )
 from college.embargo import Embargoed, require_declared
 from college.errors import CollegeError
-from college.reports import build_report, transfers, write_reports
+from college.reports import build_report, statement, transfers, write_reports
 from college.shares import percent
 from tests.helpers import profile
 
@@ -344,3 +347,56 @@ def test_statement_markdown_for_the_declaration_flows_artifact():
     assert text.startswith("**DRY RUN**") and "| candidate |" in text
     result = small_declaration().result
     assert f"| {ANN} | 10 | {result.rounds[0].sections[0].shares[ANN].percent} |" in text
+
+
+def test_pdf_without_a_unicode_font_transliterates_and_says_so(tmp_path, monkeypatch):
+    import college.report_pdf as report_pdf
+
+    monkeypatch.setattr(report_pdf, "unicode_font", lambda: None)
+    write_reports(small_declaration(), tmp_path, ["pdf"])
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(tmp_path / "nec-report.pdf").pages)
+    assert "Names in this PDF are transliterated to Latin-1" in text
+    assert "Zaneta O'Brien" in text and "Général Secretary" in text  # é is Latin-1: kept
+
+
+ranking_strategy = st.lists(st.sampled_from("ABCD"), unique=True, max_size=4).map(lambda names: tuple((n,) for n in names))
+section_strategy = st.lists(st.tuples(ranking_strategy, st.integers(1, 50)), min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.tuples(section_strategy, section_strategy, section_strategy))
+def test_transfers_and_statement_agree_with_any_count(sections):
+    from college.profile import from_rows
+    from tests.helpers import contest as make_contest
+
+    contest = make_contest("ABCD")
+    profiles = {sid: from_rows(rows) for sid, rows in zip(("plp", "members", "affiliates"), sections)}
+    result = count(contest, profiles)
+    moves = transfers(result)
+    for before, after in zip(result.rounds, result.rounds[1:]):
+        for section in before.sections:
+            sent = [m for m in moves if m.round == before.number and m.section == section.id]
+            assert all(m.papers >= 0 for m in sent)
+            assert sum(m.papers for m in sent) == sum(section.votes[n] for n in before.eliminated)
+    stated = statement(result, 3, 2)
+    for round_, counted in zip(stated.rounds, result.rounds):
+        college = sum((c.college.fraction for c in round_.candidates), Fraction(0))
+        contributions = sum((f.contribution.fraction for c in round_.candidates for f in c.sections.values()), Fraction(0))
+        assert college == contributions  # item 23: the college share is the sum of the sections' contributions
+
+
+def test_an_unopposed_declaration_reports_and_bundles(tmp_path):
+    from college.profile import Profile
+    from college.recount import verify_bundle, write_bundle
+
+    text = SMALL_CONTEST.replace('candidates = ["Ann Example", "Bob Example", "Cat Example"]', 'candidates = ["Ann Example"]')
+    contest = parse_contest(text)
+    profiles = {s.id: Profile() for s in contest.sections}
+    declaration = small_declaration(
+        contest_file=text, result=count(contest, profiles), profiles=profiles, bodies=[], clp_first_preferences=None,
+        named_ballots=None,
+    )
+    write_reports(declaration, tmp_path)
+    assert "Ann Example is elected Leader unopposed" in (tmp_path / "report.html").read_text()
+    write_bundle(declaration, tmp_path / "kit")
+    assert verify_bundle(tmp_path / "kit").matches
