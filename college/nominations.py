@@ -549,14 +549,18 @@ def outcome(inputs: Inputs) -> NominationsOutcome:
     positions = [_position_outcome(position, inputs, roll) for position in config.positions]
     times = [r.data.when for r in inputs.nominations + inputs.decisions + inputs.supporting]
     times += [r.data.withdrawn for r in inputs.nominations if r.data.withdrawn]
-    digest = hashlib.sha256("\n".join(f"{s.path} {s.sha256}" for s in inputs.sources).encode()).hexdigest()
     return NominationsOutcome(
         as_of=max(times) if times else None,
         closes=config.closes,
         positions=positions,
         sources=inputs.sources,
-        digest=digest,
+        digest=source_digest(inputs),
     )
+
+
+def source_digest(inputs: Inputs) -> str:
+    """sha256 over the names and contents of every file read: changes when any of them does."""
+    return hashlib.sha256("\n".join(f"{s.path} {s.sha256}" for s in inputs.sources).encode()).hexdigest()
 
 
 def _position_outcome(position: Position, inputs: Inputs, roll: _Roll) -> PositionOutcome:

@@ -46,8 +46,9 @@ def check(config: ConfigArgument) -> None:
         for record in position.plp_nominations + position.supporting:
             if record.status is Status.rejected:
                 who = getattr(record, "mp", None) or record.name
-                out.print(f"  rejected: {who} -> {record.nominee} ({record.source}): {record.reason}", markup=False)
-        out.print(position.statement, markup=False)
+                line = f"  rejected: {who} -> {record.nominee} ({record.source}): {record.reason}"
+                out.print(line, markup=False, soft_wrap=True)
+        out.print(position.statement, markup=False, soft_wrap=True)
 
 
 @nominations.command()
@@ -59,9 +60,9 @@ def publish(
     """Write the nominations so far, with the MPs' names, as JSON, CSV and an HTML page [7, 10]."""
     result = _outcome(config)
     for path in write_publication(result, out_dir):
-        out.print(f"wrote {path}", markup=False, highlight=False)
+        out.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
     for position in result.positions:
-        out.print(position.statement, markup=False)
+        out.print(position.statement, markup=False, soft_wrap=True)
 
 
 @nominations.command()
@@ -87,7 +88,7 @@ def contest(
     else:
         chosen = result.position(position)
     if chosen.conclusion is not Conclusion.ballot:
-        out.print(chosen.statement, markup=False)
+        out.print(chosen.statement, markup=False, soft_wrap=True)
         raise typer.Exit(1 if chosen.conclusion is Conclusion.none else 0)
     existing = None
     if write is not None and write.exists():
@@ -97,8 +98,8 @@ def contest(
         sys.stdout.write(text)
         return
     write.write_text(text, encoding="utf-8")
-    out.print(f"{'updated' if existing is not None else 'created'} {write}: candidates {', '.join(chosen.candidates)}",
-              markup=False, highlight=False)
+    done = "updated" if existing is not None else "created"
+    out.print(f"{done} {write}: candidates {', '.join(chosen.candidates)}", markup=False, highlight=False, soft_wrap=True)
 
 
 @nominations.command()
