@@ -19,6 +19,12 @@ What the adapter does for RCTab (none of it bends the college's rules):
   Where no paper names "#UWI" it is an ordinary candidate with no votes, listed last.
 - "#OVERVOTE" (an overvote whose names the record does not give) is read as an overvote of
   two names that are not candidates.
+- the last two tied: RCTab picks the winner in that round; we eliminate the other by the
+  same tie-break and elect the winner alone in one more round, which is folded back.
+- one candidate left after exclusions: we elect unopposed without a count; RCTab's single
+  round is checked against each paper read by college.ballots.preference.
+- options that act only after the winner is known (or stop before one) are not ours: those
+  cases compare the rounds up to the winner, then skip, saying so.
 """
 
 from __future__ import annotations
