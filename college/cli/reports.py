@@ -27,7 +27,7 @@ def report(
     if declared.dry_run:
         out.print("DRY RUN: these reports are of a rehearsal, not a real result", style="bold red")
     for path in written:
-        out.print(str(path), highlight=False)
+        out.print(str(path), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -40,7 +40,7 @@ def bundle(
     declared = require_declared(declaration)
     manifest = write_bundle(declared, out_dir)
     mark = "DRY RUN: " if declared.dry_run else ""
-    out.print(f"{mark}recount bundle written: {manifest}; check it with: college verify {out_dir}", highlight=False)
+    out.print(f"{mark}recount bundle written: {manifest}; check it with: college verify {out_dir}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -53,13 +53,13 @@ def verify(
     if verification.manifest.dry_run:
         out.print("DRY RUN bundle: a rehearsal, not a real result", style="bold red")
     for problem in verification.files:
-        out.print(f"file: {problem}", highlight=False)
+        out.print(f"file: {problem}", highlight=False, soft_wrap=True)
     for check in verification.rounds:
-        out.print(f"round {check.number}: {'matches' if check.matches else 'DIFFERS'}", highlight=False)
+        out.print(f"round {check.number}: {'matches' if check.matches else 'DIFFERS'}", highlight=False, soft_wrap=True)
         for difference in check.differences:
-            out.print(f"  {difference}", highlight=False)
+            out.print(f"  {difference}", highlight=False, soft_wrap=True)
     for difference in verification.outcome:
-        out.print(difference, highlight=False)
+        out.print(difference, highlight=False, soft_wrap=True)
     if not verification.matches:
         out.print("the recount does NOT match the declared result", style="bold red")
         raise typer.Exit(1)
