@@ -125,6 +125,14 @@ _STANDING = {
 }
 
 
+def _shown(when) -> str | None:
+    """A time as people read it, with its offset: "9 June 2010, 12:30 (+01:00)"."""
+    if when is None:
+        return None
+    offset = f"{when:%z}"
+    return f"{when.day} {when:%B %Y, %H:%M} ({offset[:3]}:{offset[3:5]})"
+
+
 def _e(value) -> str:
     return "" if value is None else escape(str(value), quote=True)
 
@@ -163,7 +171,7 @@ def _position(p: PositionOutcome) -> str:
         parts.append(
             _table(
                 ["MP", "Nominee", "Made", "Status", "Why"],
-                [[r.mp, r.nominee, _when(r.when), r.status.value, r.reason] for r in other],
+                [[r.mp, r.nominee, _shown(r.when), r.status.value, r.reason] for r in other],
             )
         )
     parts.append("<h3>Supporting nominations</h3>")
@@ -172,7 +180,7 @@ def _position(p: PositionOutcome) -> str:
             _table(
                 ["Body", "Kind", "Nominee", "Made", "Certified full members", "Status", "Why"],
                 [
-                    [r.name, r.kind.value.replace("_", " "), r.nominee, _when(r.when), r.certified_members,
+                    [r.name, r.kind.value.replace("_", " "), r.nominee, _shown(r.when), r.certified_members,
                      r.status.value, r.reason]
                     for r in p.supporting
                 ],
@@ -183,7 +191,7 @@ def _position(p: PositionOutcome) -> str:
         parts.append("<p>None recorded.</p>")
     if p.decisions:
         parts.append("<h3>Nominees' decisions</h3>")
-        parts.append(_table(["Nominee", "Decision", "When"], [[d.nominee, d.decision.value, _when(d.when)] for d in p.decisions]))
+        parts.append(_table(["Nominee", "Decision", "When"], [[d.nominee, d.decision.value, _shown(d.when)] for d in p.decisions]))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -191,8 +199,8 @@ def _position(p: PositionOutcome) -> str:
 def html_page(result: NominationsOutcome) -> str:
     """A readable page of the nominations so far; self-contained, every name escaped."""
     title = "Nominations: " + ", ".join(p.name for p in result.positions)
-    as_of = f"Recorded up to {_e(_when(result.as_of))}." if result.as_of else "No nominations recorded yet."
-    closes = f" MPs' nominations close at {_e(_when(result.closes))}." if result.closes else ""
+    as_of = f"Recorded up to {_e(_shown(result.as_of))}." if result.as_of else "No nominations recorded yet."
+    closes = f" MPs' nominations close at {_e(_shown(result.closes))}." if result.closes else ""
     body = "\n".join(_position(p) for p in result.positions)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
