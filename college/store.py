@@ -28,6 +28,7 @@ import tempfile
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -80,6 +81,11 @@ class Store(ABC):
 
     @abstractmethod
     def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def stored_at(self, key: str) -> datetime:
+        """When the store received the object (UTC), by the store's own clock, not the sender's:
+        it decides whether a return arrived before the deadline."""
 
     @abstractmethod
     def list(self, prefix: str = "") -> list[str]:
@@ -145,6 +151,12 @@ class LocalStore(Store):
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def stored_at(self, key: str) -> datetime:
+        try:
+            return datetime.fromtimestamp(self._path(key).stat().st_mtime, UTC)
+        except (FileNotFoundError, NotADirectoryError):
+            raise NotInStore("not in the store", file=self.uri, field=key) from None
 
     def list(self, prefix: str = "") -> list[str]:
         check_prefix(prefix)
@@ -340,6 +352,17 @@ class S3Store(Store):
                 return False
             raise
         return True
+
+    def stored_at(self, key: str) -> datetime:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._call("head_object", Bucket=self.bucket, Key=self._key(key))
+        except ClientError as error:
+            if _code(error) in ("NoSuchKey", "404", "NotFound"):
+                raise NotInStore("not in the store", file=self.uri, field=key) from None
+            raise
+        return response["LastModified"].astimezone(UTC)
 
     def list(self, prefix: str = "") -> list[str]:
         check_prefix(prefix)
