@@ -106,7 +106,8 @@ def published_digest(out: Path) -> str | None:
 # ---------------------------------------------------------------------------
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; color: #111; }
+body { font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.45; color: #111; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; width: 100%; }
 th, td { border: 1px solid #999; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #eee; }
@@ -191,7 +192,8 @@ def _position(p: PositionOutcome) -> str:
         parts.append("<p>None recorded.</p>")
     if p.decisions:
         parts.append("<h3>Nominees' decisions</h3>")
-        parts.append(_table(["Nominee", "Decision", "When"], [[d.nominee, d.decision.value, _shown(d.when)] for d in p.decisions]))
+        rows = [[d.nominee, d.decision.value, _shown(d.when)] for d in p.decisions]
+        parts.append(_table(["Nominee", "Decision", "When"], rows))
     parts.append("</section>")
     return "\n".join(parts)
 

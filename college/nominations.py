@@ -119,7 +119,9 @@ class SupportingNomination(Model):
     nominee: Name
     when: AwareDatetime
     certified_members: int | None = Field(
-        default=None, ge=1, description="certified count of full members to be balloted (required of a socialist society)"
+        default=None,
+        ge=1,
+        description="certified count of full members to be balloted (required of a socialist society)",
     )
     signed_by: Name | None = Field(default=None, description="the Responsible Officer who signed the form")
 
@@ -416,7 +418,8 @@ def _json_items(text: str, path: Path) -> list[tuple[str, object]]:
     try:
         items = json.loads(text)
     except json.JSONDecodeError as error:
-        raise CollegeError(f"not valid JSON ({error.msg} at line {error.lineno} column {error.colno})", file=str(path)) from None
+        where = f"{error.msg} at line {error.lineno} column {error.colno}"
+        raise CollegeError(f"not valid JSON ({where})", file=str(path)) from None
     if not isinstance(items, list):
         raise CollegeError("expected a JSON list of rows", file=str(path), field="(top level)")
     return [(f"item {n}", item) for n, item in enumerate(items, start=1)]
@@ -767,7 +770,9 @@ def _supporting(position: Position, inputs: Inputs, roll: _Roll) -> list[Support
 
 
 def _conflicts(item: SupportingNomination, certified: dict[str, tuple[int, str]]) -> bool:
-    return item.certified_members is not None and item.body in certified and certified[item.body][0] != item.certified_members
+    if item.certified_members is None or item.body not in certified:
+        return False
+    return certified[item.body][0] != item.certified_members
 
 
 def _certified_elsewhere(position: Position, inputs: Inputs, roll: _Roll) -> dict[str, tuple[int, str]]:
@@ -855,7 +860,8 @@ def contest_text(position: PositionOutcome, existing: str | None = None, *, file
 def _new_contest(position: PositionOutcome) -> tomlkit.TOMLDocument:
     document = tomlkit.document()
     document.add(tomlkit.comment(f"Contest file for {position.name}, made from the nominations outcome."))
-    document.add(tomlkit.comment("The candidates are set by `college nominations contest`; review the rest before the count."))
+    document.add(tomlkit.comment("Candidates are set by `college nominations contest`."))
+    document.add(tomlkit.comment("Review the sections and the tie policy before the count."))
     document["id"] = position.contest
     document["position"] = position.name
     document["candidates"] = []

@@ -69,9 +69,12 @@ def publish(
 @clean_errors
 def contest(
     config: ConfigArgument,
-    position: Annotated[str | None, typer.Option("--position", help="position id (needed when there are several)")] = None,
+    position: Annotated[
+        str | None, typer.Option("--position", help="position id (needed when there are several)")
+    ] = None,
     write: Annotated[
-        Path | None, typer.Option("--write", metavar="CONTEST.toml", help="create the contest file, or set its candidates")
+        Path | None,
+        typer.Option("--write", metavar="CONTEST.toml", help="create the contest file, or set its candidates"),
     ] = None,
 ) -> None:
     """The contest file's candidates, from the validly nominated candidates only.
@@ -99,7 +102,8 @@ def contest(
         return
     write.write_text(text, encoding="utf-8")
     done = "updated" if existing is not None else "created"
-    out.print(f"{done} {write}: candidates {', '.join(chosen.candidates)}", markup=False, highlight=False, soft_wrap=True)
+    line = f"{done} {write}: candidates {', '.join(chosen.candidates)}"
+    out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @nominations.command()
