@@ -857,6 +857,32 @@ def contest_text(position: PositionOutcome, existing: str | None = None, *, file
     return text
 
 
+def with_certified_counts(text: str, counts: dict[str, int], *, file: str = "contest file") -> tuple[str, list[str]]:
+    """The contest file with each registered body's `certified_members` set from `counts` [9].
+
+    The count certified with a supporting nomination is the one papers issued must match,
+    so it replaces whatever the register held; each change is returned, to be shown.
+    Bodies in the register without a certified count here are left as they are.
+    """
+    try:
+        document = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as error:
+        raise CollegeError(f"not valid TOML ({error})", file=file) from None
+    changes = []
+    for body in document.get("register", []):
+        count = counts.get(body.get("id"))
+        if count is not None and body.get("certified_members") != count:
+            was = body.get("certified_members")
+            changes.append(f"register {body['id']}: certified_members {'unset' if was is None else was} -> {count}")
+            body["certified_members"] = count
+    text = tomlkit.dumps(document)
+    try:
+        Contest.model_validate(tomllib.loads(text))
+    except ValidationError as error:
+        raise from_validation_error(error, file=file) from None
+    return text, changes
+
+
 def _new_contest(position: PositionOutcome) -> tomlkit.TOMLDocument:
     document = tomlkit.document()
     document.add(tomlkit.comment(f"Contest file for {position.name}, made from the nominations outcome."))

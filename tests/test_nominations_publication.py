@@ -159,3 +159,26 @@ def test_flow_publishes_only_when_the_files_change(prefect_server, tmp_path):
     plp.write_text(plp.read_text() + "".join(f"{mp},Bob Example,leader,2026-05-01T10:00:00Z,\n" for mp in mps(3, 4)))
     assert publish_nominations(str(path), str(out)) == "published"
     assert json.loads((out / "nominations.json").read_text())["positions"][0]["candidates"] == ["Ann Example", "Bob Example"]
+
+
+def test_contest_command_fills_the_register_from_certified_counts(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from college.contest import load_contest
+    from college.signing import public_text
+
+    key = public_text(Ed25519PrivateKey.generate())
+    register = "".join(
+        f'\n[[register]]\nid = "{body}"\nname = "{body}"\nkind = "socialist_society"\nsection = "affiliates"\n'
+        f'certified_members = 1000\ndeclaration_required = true\nscrutineer = "A Scrutineer"\npublic_key = "{key}"\n'
+        for body in ("example-society", "other-society")
+    )
+    target = tmp_path / "contest.toml"
+    args = ["nominations", "contest", str(EXAMPLE_2010 / "nominations.toml"), "--write", str(target)]
+    assert runner.invoke(app, args).exit_code == 0
+    target.write_text(target.read_text() + register)
+    result = runner.invoke(app, args, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "register example-society: certified_members 1000 -> 1200" in result.output
+    certified = {body.id: body.certified_members for body in load_contest(target).register}
+    assert certified == {"example-society": 1200, "other-society": 1000}

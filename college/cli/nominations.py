@@ -13,7 +13,15 @@ from rich.table import Table
 from college.cli.app import app, clean_errors, out
 from college.errors import CollegeError
 from college.nomination_pages import write_publication
-from college.nominations import Conclusion, NominationsOutcome, PositionOutcome, Status, certified_counts, contest_text
+from college.nominations import (
+    Conclusion,
+    NominationsOutcome,
+    PositionOutcome,
+    Status,
+    certified_counts,
+    contest_text,
+    with_certified_counts,
+)
 from college.nominations import load as load_nominations
 from college.nominations import outcome as nominations_outcome
 
@@ -79,6 +87,8 @@ def contest(
 ) -> None:
     """The contest file's candidates, from the validly nominated candidates only.
 
+    Registered bodies' certified counts are set from their supporting nominations.
+
     Unopposed: prints that the candidate is elected unopposed and writes nothing.
     No candidate: says so, writes nothing and exits 1.
     """
@@ -96,11 +106,14 @@ def contest(
     existing = None
     if write is not None and write.exists():
         existing = write.read_text(encoding="utf-8")
-    text = contest_text(chosen, existing, file=str(write) if write else "contest file")
+    where = str(write) if write else "contest file"
+    text, changes = with_certified_counts(contest_text(chosen, existing, file=where), certified_counts(result), file=where)
     if write is None:
         sys.stdout.write(text)
         return
     write.write_text(text, encoding="utf-8")
+    for change in changes:
+        out.print(change, markup=False, highlight=False, soft_wrap=True)
     done = "updated" if existing is not None else "created"
     line = f"{done} {write}: candidates {', '.join(chosen.candidates)}"
     out.print(line, markup=False, highlight=False, soft_wrap=True)
