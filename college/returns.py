@@ -135,8 +135,8 @@ RULES = {
     "key-id": "the envelope's key is not the key registered for this body",
     "envelope-signature": "the envelope's signature does not verify with the key registered for this body",
     "unsealed": "the return does not open with the count's key for this contest and body",
-    "payload-json": "the opened return is not canonical JSON",
-    "payload-shape": "the opened return must hold exactly a return and its signature",
+    "payload-json": "the opened return is not JSON",
+    "payload-shape": "the opened return must hold exactly a return and then its signature",
     "return-signature": "the return's signature does not verify with the key registered for this body",
     "return-contest": "the return names another contest",
     "return-affiliate": "the return names another body than its envelope",
@@ -312,6 +312,24 @@ def _envelope_message(format: str, contest: str, affiliate: str, signer: str, ci
     )
 
 
+_PAYLOAD_HEAD = b'{"return":'
+_PAYLOAD_SIGNATURE = b',"signature":"'
+
+
+def _split_payload(payload: bytes) -> tuple[bytes, bytes] | None:
+    """The signed return's bytes and its signature, or None when the payload is not laid out as signed_payload makes it."""
+    if not (payload.startswith(_PAYLOAD_HEAD) and payload.endswith(b'"}')):
+        return None
+    cut = payload.rfind(_PAYLOAD_SIGNATURE)
+    if cut < len(_PAYLOAD_HEAD):
+        return None
+    try:
+        signature = base64.b64decode(payload[cut + len(_PAYLOAD_SIGNATURE) : -2], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return payload[len(_PAYLOAD_HEAD) : cut], signature
+
+
 def signed_payload(document: dict, signing_key: Ed25519PrivateKey) -> bytes:
     """Canonical JSON of {"return": document, "signature": Ed25519 over the document's canonical JSON}."""
     body = canonical(document)
@@ -446,6 +464,12 @@ def section_profile(returns: Iterable[Return]) -> Profile:
     return combine(return_profile(ret) for ret in returns)
 
 
+_SCHEMA_TEXTS = {
+    "extra_forbidden": "this key is not part of a return",
+    "less_than": "a count must be below 2**53, the largest whole number every JSON reader holds exactly",
+}
+
+
 def _schema_problems(error: ValidationError, who: str) -> list[Problem]:
     """Pydantic's findings as problems, without input values and without keys the model does not know."""
     known = set(Return.model_fields) | set(ProfileRow.model_fields)
@@ -453,7 +477,7 @@ def _schema_problems(error: ValidationError, who: str) -> list[Problem]:
     for item in error.errors(include_url=False, include_input=False):
         parts = [str(p) if isinstance(p, int) or p in known else "(unknown key)" for p in item["loc"]]
         where = ".".join(parts) or "(top level)"
-        message = item["msg"] if item["type"] != "extra_forbidden" else "this key is not part of a return"
+        message = _SCHEMA_TEXTS.get(item["type"], item["msg"])
         problems.append(_problem(who, where, f"schema.{item['type']}", detail=message))
     return problems
 
@@ -596,23 +620,18 @@ def _open(
     payload = unseal(ciphertext, count_private_key, seal_info(found.contest, found.affiliate))
     if payload is None:
         return found, None, [_problem(who, "ciphertext", "unsealed")]
-    try:
-        inner = json.loads(payload)
-    except (ValueError, RecursionError):
-        return found, None, [_problem(who, "(payload)", "payload-json")]
-    if not (isinstance(inner, dict) and set(inner) == {"return", "signature"} and isinstance(inner["signature"], str)):
+    signed = _split_payload(payload)
+    if signed is None:
         return found, None, [_problem(who, "(payload)", "payload-shape")]
-    try:
-        body_bytes = canonical(inner["return"])
-        signature = base64.b64decode(inner["signature"], validate=True)
-    except Exception:  # floats out of range, huge integers, bad base64: not a document we signed
-        return found, None, [_problem(who, "(payload)", "payload-json")]
+    body_bytes, signature = signed
+    # The signature covers the exact bytes that are then parsed: nothing is re-serialised.
     if not verify(public, FORMAT, body_bytes, signature):
         return found, None, [_problem(who, "signature", "return-signature")]
-
     try:
-        ret = Return.model_validate(inner["return"])
+        ret = Return.model_validate_json(body_bytes)
     except ValidationError as error:
+        if any(item["type"] == "json_invalid" for item in error.errors(include_url=False, include_input=False)):
+            return found, None, [_problem(who, "(payload)", "payload-json")]
         return found, None, _schema_problems(error, who)
     problems = _rules(ret, contest, body, who)
     if ret.affiliate != found.affiliate:
