@@ -303,7 +303,8 @@ RowModel = TypeVar("RowModel", bound=Model)
 
 @dataclass(frozen=True)
 class Row(Generic[RowModel]):
-    source: str  # "file line N" or "file item N": where a rejection points to
+    source: str  # "file line N" or "file item N": where a published rejection points to
+    location: str  # the same with the file's full path, for error messages
     order: int  # position across all files of its kind: breaks ties of time
     data: RowModel
 
@@ -332,8 +333,8 @@ def load(path: str | Path) -> Inputs:
             file = base / name
             data = _read_bytes(file)
             sources.append(_source(file, data))
-            for source, item in read_rows(data, file, model):
-                found.append(Row(source, len(found), item))
+            for where, item in read_rows(data, file, model):
+                found.append(Row(f"{file.name} {where}", f"{file} {where}", len(found), item))
         return found
 
     inputs = Inputs(
@@ -355,7 +356,7 @@ def load(path: str | Path) -> Inputs:
             if row.data.position not in known:
                 raise CollegeError(
                     f"unknown position {row.data.position!r} (positions: {', '.join(sorted(known))})",
-                    file=row.source,
+                    file=row.location,
                     field="position",
                 )
     return inputs
@@ -388,7 +389,7 @@ def _parse_config(raw: bytes, path: Path) -> NominationsConfig:
 
 
 def read_rows(data: bytes, path: Path, model: type[RowModel]) -> list[tuple[str, RowModel]]:
-    """The rows of a CSV or JSON file (by its suffix), each validated, with where it came from."""
+    """The rows of a CSV or JSON file (by its suffix), each validated, with where in the file ("line 2")."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -405,9 +406,8 @@ def read_rows(data: bytes, path: Path, model: type[RowModel]) -> list[tuple[str,
         raise CollegeError("unknown file type: expected .csv or .json", file=str(path))
     rows = []
     for where, item in items:
-        source = f"{path.name} {where}"
         try:
-            rows.append((source, model.model_validate(item)))
+            rows.append((where, model.model_validate(item)))
         except ValidationError as error:
             field, message = pydantic_problems(error)[0]
             raise CollegeError(message, file=f"{path} {where}", field=field) from None
@@ -461,7 +461,7 @@ def _check_roll(roll: list[Row[RollMember]], path: Path) -> None:
     seen: set[str] = set()
     for row in roll:
         if row.data.id in seen:
-            raise CollegeError(f"id {row.data.id!r} appears more than once", file=row.source, field="id")
+            raise CollegeError(f"id {row.data.id!r} appears more than once", file=row.location, field="id")
         seen.add(row.data.id)
     if not any(row.data.house is House.commons for row in roll):
         raise CollegeError("no Commons members: the threshold is a share of them", file=str(path), field="house")
@@ -681,7 +681,7 @@ def _decisions(position: Position, inputs: Inputs, roll: _Roll) -> list[Decision
     for row in _in_time_order([r for r in inputs.decisions if r.data.position == position.id]):
         name, problem = roll.nominee(row.data.nominee)
         if name is None:
-            raise CollegeError(problem, file=row.source, field="nominee")
+            raise CollegeError(problem, file=row.location, field="nominee")
         records.append(DecisionRecord(nominee=name, decision=row.data.decision, when=row.data.when, source=row.source))
     return records
 

@@ -475,7 +475,7 @@ def test_certified_count_must_be_a_whole_number(tmp_path):
 def test_unknown_position(tmp_path):
     path = scenario(tmp_path, nominations=[("m001", "Ann Example", 1, None, "treasurer")])
     error = error_for(path)
-    assert error.file == "plp.csv line 2" and error.field == "position"
+    assert error.file == f"{tmp_path / 'plp.csv'} line 2" and error.field == "position"
     assert error.message == "unknown position 'treasurer' (positions: leader)"
 
 
@@ -542,7 +542,7 @@ def test_bad_roll(tmp_path):
     path = scenario(tmp_path)
     (tmp_path / "roll.csv").write_text("id,name,house\nann,Ann Example,commons\nann,Ann Again,commons\n")
     error = error_for(path)
-    assert error.file == "roll.csv line 3" and error.field == "id"
+    assert error.file == f"{tmp_path / 'roll.csv'} line 3" and error.field == "id"
     (tmp_path / "roll.csv").write_text("id,name,house\nmep,A European,european\n")
     assert error_for(path).message == "no Commons members: the threshold is a share of them"
     (tmp_path / "roll.csv").write_text("id,name,house\nann,Ann Example,parliament\n")
