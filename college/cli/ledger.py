@@ -1,0 +1,109 @@
+"""`college ledger verify|show` and `college receipt verify`: checking the record of the count.
+
+Everything these commands print is procedure (events, bodies, hashes, rules), never a figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from college.cli.app import app, clean_errors, err, out
+from college.errors import CollegeError
+from college.ledger import Ledger
+from college.receipts import read_receipt, verify_receipt
+from college.store import store_from
+
+ledger_app = typer.Typer(help="The ledger: every event of the count, as a hash chain.", no_args_is_help=True)
+receipt_app = typer.Typer(help="Receipts given to those who submit returns.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(receipt_app, name="receipt")
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", metavar="URI", envvar="COLLEGE_STORE", help="a folder, file:///path or s3://bucket/prefix"),
+]
+
+
+def _ledger(store: str | None) -> Ledger:
+    return Ledger(store_from(store or None))
+
+
+def _problems(problems) -> None:
+    for problem in problems:
+        err.print(f"problem: {problem}", markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
+@ledger_app.command("verify")
+@clean_errors
+def verify_ledger(store: StoreOption = None) -> None:
+    """Check every entry's hash, position and link; name the position of anything wrong."""
+    ledger = _ledger(store)
+    problems = ledger.verify()
+    if problems:
+        _problems(problems)
+    head = ledger.head()
+    if head is None:
+        out.print(f"the ledger in {ledger.store.uri} is empty")
+    else:
+        out.print(f"the ledger verifies: {head.position + 1} entries, head {head.position} {head.hash}", highlight=False)
+
+
+@ledger_app.command("show")
+@clean_errors
+def show_ledger(
+    store: StoreOption = None,
+    format: Annotated[str, typer.Option("--format", help="table or jsonl")] = "table",
+) -> None:
+    """Show the ledger: procedure only (events, bodies, objects, rules), no figures."""
+    if format not in ("table", "jsonl"):
+        raise CollegeError(f"--format must be table or jsonl, got {format!r}", field="--format")
+    ledger = _ledger(store)
+    if format == "jsonl":
+        typer.echo(ledger.export_jsonl().decode("utf-8"), nl=False)
+        return
+    table = Table("#", "time (UTC)", "event", "body", "object", "reasons", title=f"ledger {ledger.store.uri}")
+    for entry in ledger.entries():
+        table.add_row(
+            str(entry.position),
+            entry.time.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.event,
+            entry.body or "",
+            (entry.object_hash or "")[:16],
+            "; ".join(entry.reasons),
+        )
+    out.print(table)
+
+
+@receipt_app.command("verify")
+@clean_errors
+def verify_receipt_command(
+    receipt: Annotated[Path, typer.Argument(metavar="RECEIPT", help="the receipt file")],
+    key: Annotated[str, typer.Option("--key", metavar="PUBKEY", help="the scrutineer's public key: base64, or a file holding it")],
+    store: Annotated[
+        str | None,
+        typer.Option("--store", metavar="URI", help="also check the receipt's entry is still in this store's ledger"),
+    ] = None,
+) -> None:
+    """Check a receipt's signature and, given the store, that the ledger still holds its entry."""
+    try:
+        data = receipt.read_bytes()
+    except FileNotFoundError:
+        raise CollegeError("file not found", file=str(receipt)) from None
+    key_path = Path(key)
+    public = key_path.read_text(encoding="utf-8").strip() if key_path.is_file() else key.strip()
+    problems = verify_receipt(data, public, _ledger(store) if store else None)
+    if problems:
+        _problems(problems)
+    signed = read_receipt(data).receipt
+    anchored = " and its ledger entry is in place" if store else ""
+    out.print(
+        f"the receipt verifies{anchored}: {signed.outcome}, {signed.received.sha256[:16]} "
+        f"({signed.received.size} bytes) received {signed.received_at:%Y-%m-%d %H:%M:%S} UTC, "
+        f"ledger position {signed.ledger.position}",
+        highlight=False,
+    )
