@@ -407,7 +407,10 @@ def read_rows(data: bytes, path: Path, model: type[RowModel]) -> list[tuple[str,
     rows = []
     for where, item in items:
         try:
-            rows.append((where, model.model_validate(item)))
+            if suffix == ".json":  # JSON has types: a number where a time or a name belongs is an error
+                rows.append((where, model.model_validate_json(json.dumps(item), strict=True)))
+            else:
+                rows.append((where, model.model_validate(item)))
         except ValidationError as error:
             field, message = pydantic_problems(error)[0]
             raise CollegeError(message, file=f"{path} {where}", field=field) from None

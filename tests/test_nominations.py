@@ -633,3 +633,19 @@ def test_a_withdrawn_candidate_kept_as_excluded_must_not_be_a_candidate(tmp_path
     )
     with pytest.raises(CollegeError, match="excluded"):
         contest_text(two_candidates(tmp_path), existing)
+
+
+@pytest.mark.parametrize(
+    "row, field",
+    [
+        ({"nominee": "ann", "position": "leader", "decision": "accepted", "when": 1275000000}, "when"),
+        ({"nominee": 5, "position": "leader", "decision": "accepted", "when": "2026-05-01T09:00:00Z"}, "nominee"),
+        ({"nominee": "ann", "position": "leader", "decision": "accepted", "when": "2026-05-01T09:00:00Z", "x": 1}, "x"),
+        ("just a string", "(top level)"),
+    ],
+)
+def test_json_rows_are_typed_strictly(tmp_path, row, field):
+    path = scenario(tmp_path)
+    (tmp_path / "decisions.json").write_text(json.dumps([row]))
+    error = error_for(path)
+    assert error.file.endswith("decisions.json item 1") and error.field == field
