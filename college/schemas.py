@@ -15,9 +15,11 @@ from pydantic import BaseModel, TypeAdapter
 from college.ceremony import Ceremony, Contribution
 from college.contest import Contest
 from college.declaration import Declaration
+from college.ledger import Entry as LedgerEntry
 from college.nominations import ROW_MODELS as NOMINATION_ROWS
 from college.nominations import NominationsConfig, NominationsOutcome
 from college.profile import ProfileFile
+from college.receipts import SignedReceipt
 from college.recount import Manifest
 from college.reports import Report
 from college.result import Result, TieDecision
@@ -39,6 +41,8 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "return-problems": TypeAdapter(list[Problem]),
     "nominations": NominationsConfig,
     "nominations-outcome": NominationsOutcome,
+    "ledger-entry": LedgerEntry,
+    "receipt": SignedReceipt,
     **{stem: TypeAdapter(list[row]) for stem, row in NOMINATION_ROWS.items()},
 }
 
