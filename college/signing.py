@@ -148,3 +148,20 @@ def read_private_key(path: Path, passphrase: str) -> PrivateKey:
     except FileNotFoundError:
         raise CollegeError("file not found", file=str(path)) from None
     return load_private_pem(data, passphrase, file=str(path))
+
+
+def private_text(key: PrivateKey) -> str:
+    """A private key as a secret store holds it: base64 of its 32 raw bytes."""
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    return base64.b64encode(raw).decode("ascii")
+
+
+def ed25519_private_from_secret(text: str, source: str) -> Ed25519PrivateKey:
+    """An Ed25519 private key from secret text (base64 of 32 raw bytes). Errors name the source, never the text."""
+    try:
+        raw = base64.b64decode((text or "").strip(), validate=True)
+    except (ValueError, TypeError):
+        raw = b""
+    if len(raw) != 32:
+        raise CollegeError("must be base64 of the 32 raw bytes of an Ed25519 private key", field=source)
+    return Ed25519PrivateKey.from_private_bytes(raw)

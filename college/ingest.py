@@ -1,0 +1,145 @@
+"""What becomes of each submission, and where every returning body stands: procedure only.
+
+DESIGN.md, Integrity, and issue 4: everything received is kept; the same bytes twice
+are one submission; a later valid return from the same body before the deadline
+supersedes the earlier one (both kept, the ledger says which counts); a return after
+the deadline is kept and recorded late, and counts only if the Procedures Committee's
+recorded decision admits it; a rejected submission is kept with its reasons.
+
+The ledger is the record: these functions read its entries (college/ledger.py) and say
+what to append, as keyword arguments of `Ledger.append`. Nothing here sees a figure of
+a return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from college.contest import Contest
+from college.errors import CollegeError
+from college.ledger import Entry
+
+RECEIVED = "received"
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+LATE = "late"
+SUPERSEDED = "superseded"
+ADMITTED = "admitted"
+OUTCOMES = (ACCEPTED, REJECTED, LATE)
+
+
+@dataclass
+class Standing:
+    """One returning body's procedural state."""
+
+    body: str
+    name: str
+    section: str
+    received: list[str] = field(default_factory=list)  # digests, in order of receipt
+    accepted: list[str] = field(default_factory=list)
+    rejected: dict[str, list[str]] = field(default_factory=dict)  # digest -> reasons
+    late: list[str] = field(default_factory=list)
+    admitted: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+
+    def _live(self) -> list[str]:
+        return [d for d in self.received if (d in self.accepted or d in self.admitted) and d not in self.superseded]
+
+    @property
+    def counting(self) -> str | None:
+        """The return that counts: the latest received of those accepted or admitted, not superseded."""
+        live = self._live()
+        return live[-1] if live else None
+
+    def replaced_by(self, digest: str) -> str | None:
+        """The return that counted until `digest` arrived: the latest live one received before it."""
+        if digest not in self.received:
+            return None
+        earlier = self.received[: self.received.index(digest)]
+        live = [d for d in self._live() if d in earlier]
+        return live[-1] if live else None
+
+    @property
+    def state(self) -> str:
+        if self.counting:
+            return "accepted" if self.counting in self.accepted else "admitted late"
+        if self.late:
+            return "late"
+        if self.rejected:
+            return "rejected"
+        return "missing"
+
+
+@dataclass
+class Standings:
+    bodies: dict[str, Standing]
+    unattributed: dict[str, list[str]]  # digest -> reasons, for submissions naming no registered body
+
+    @property
+    def missing(self) -> list[str]:
+        return [body.body for body in self.bodies.values() if body.counting is None]
+
+    def outcome_of(self, digest: str) -> str | None:
+        for body in self.bodies.values():
+            for event, digests in ((ACCEPTED, body.accepted), (REJECTED, body.rejected), (LATE, body.late)):
+                if digest in digests:
+                    return event
+        return REJECTED if digest in self.unattributed else None
+
+
+def standings(contest: Contest, entries: Iterable[Entry]) -> Standings:
+    """Each registered body's state after these ledger entries, in ledger order."""
+    bodies = {b.id: Standing(b.id, b.name, b.section) for b in contest.register}
+    unattributed: dict[str, list[str]] = {}
+    for entry in entries:
+        kind, digest = entry.event, entry.object_hash
+        body = bodies.get(entry.body or "")
+        if body is None:
+            if kind == REJECTED:
+                unattributed[digest] = list(entry.reasons)
+            continue
+        if kind == RECEIVED and digest not in body.received:
+            body.received.append(digest)
+        elif kind == ACCEPTED:
+            body.accepted.append(digest)
+        elif kind == REJECTED:
+            body.rejected[digest] = list(entry.reasons)
+        elif kind == LATE:
+            body.late.append(digest)
+        elif kind == ADMITTED:
+            body.admitted.append(digest)
+        elif kind == SUPERSEDED:
+            body.superseded.append(digest)
+    return Standings(bodies, unattributed)
+
+
+def outcome_events(
+    digest: str, body: str | None, accepted: bool, late: bool, reasons: list[str], standing: Standing | None
+) -> list[dict]:
+    """The ledger events for one checked submission, given its body's standing (its receipt recorded).
+
+    A valid return on time supersedes the one that counted until now; a late one is only
+    recorded (the committee may admit it); anything with a problem is rejected with every
+    reason.
+    """
+    if not accepted:
+        return [{"event": REJECTED, "object_hash": digest, "body": body, "reasons": reasons}]
+    if late:
+        return [{"event": LATE, "object_hash": digest, "body": body, "reasons": ["received after the returns deadline"]}]
+    events = [{"event": ACCEPTED, "object_hash": digest, "body": body, "reasons": []}]
+    replaced = standing.replaced_by(digest) if standing is not None else None
+    if replaced:
+        events.append({"event": SUPERSEDED, "object_hash": replaced, "body": body, "reasons": [f"superseded by {digest}"]})
+    return events
+
+
+def admission_events(standing: Standing, digest: str, decided_by: str) -> list[dict]:
+    """The committee admits a late return: it counts, and supersedes what counted before."""
+    if digest not in standing.late:
+        raise CollegeError(f"{digest} is not a late return from {standing.body}", field="digest")
+    events = [{"event": ADMITTED, "object_hash": digest, "body": standing.body, "reasons": [f"admitted by {decided_by}"]}]
+    replaced = standing.counting
+    if replaced and replaced != digest:
+        events.append({"event": SUPERSEDED, "object_hash": replaced, "body": standing.body, "reasons": [f"superseded by {digest}"]})
+    return events

@@ -1,0 +1,219 @@
+"""The ingest flow: receive, keep, check, record and acknowledge every submission in the inbox.
+
+Issue 4 and DESIGN.md, Integrity. For each object in the inbox:
+1. keep its bytes write-once under their SHA-256 (`received/<sha256>`) and record
+   `received` in the ledger, in the order the store received them;
+2. check it (college.returns.check_submission: provenance, opening with the count key,
+   signature, every rule), concurrently, one task per batch of files;
+3. record the outcome (accepted, rejected with every reason, late; the return it
+   supersedes), and issue the signed receipt.
+
+Every step is idempotent (write-once objects, ledger entries recorded once), so a run
+that crashed anywhere is finished by running again, and the same bytes twice are one
+submission. Flow parameters are a path and a store URI; what a task returns is
+procedure only; the tasks that open returns are `embargoed` (flows/embargo.py).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from prefect import flow, task, unmapped
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from college.ceremony import parse_count_key
+from college.contest import Contest, load_contest
+from college.errors import CollegeError
+from college.ingest import RECEIVED, outcome_events, standings
+from college.ledger import Ledger
+from college.receipts import Received, issue_receipt
+from college.returns import check_submission, read_envelope
+from college.signing import digest, ed25519_private_from_secret
+from college.store import Store, store_from
+from flows.embargo import embargoed
+
+INBOX = "inbox/"
+RECEIVED_PREFIX = "received"
+RECEIPTS = "receipts"
+BATCH = 25  # files per checking task: tasks per batch, never per ballot (prefect-notes section 5)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A submission as the store received it: procedure only."""
+
+    inbox_key: str
+    digest: str
+    size: int
+    received_at: str
+    body: str | None
+    key_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of checking one submission: procedure only (rules, never figures)."""
+
+    digest: str
+    body: str | None
+    accepted: bool
+    late: bool
+    reasons: tuple[str, ...]
+    flags: tuple[str, ...]
+
+
+def _secret(variable: str) -> tuple[str, str]:
+    """(secret text, where it came from): the environment variable, else the Prefect Secret block
+    that `<variable>_BLOCK` names. Never logged, never in an error message."""
+    if os.environ.get(variable):
+        return os.environ[variable], variable
+    block = os.environ.get(f"{variable}_BLOCK")
+    if not block:
+        raise CollegeError(f"not available: set {variable} or {variable}_BLOCK (a Prefect Secret block)", field=variable)
+    from prefect.blocks.system import Secret
+
+    return Secret.load(block).get(), f"Secret block {block}"
+
+
+def count_key():
+    """The party scrutineer's count key, which opens returns (COLLEGE_COUNT_KEY)."""
+    return parse_count_key(*_secret("COLLEGE_COUNT_KEY"))
+
+
+def receipt_key():
+    """The party scrutineer's signing key for receipts (COLLEGE_RECEIPT_KEY)."""
+    return ed25519_private_from_secret(*_secret("COLLEGE_RECEIPT_KEY"))
+
+
+@task(retries=3, retry_delay_seconds=1)
+def receive(store: Store, inbox_key: str) -> Arrival:
+    """Keep the bytes write-once under their hash; note who the clear envelope says sent them."""
+    data = store.get(inbox_key)
+    sha = digest(data)
+    store.put(f"{RECEIVED_PREFIX}/{sha}", data)
+    try:
+        envelope = read_envelope(data)
+        body, signer = envelope.affiliate, envelope.key_id
+    except CollegeError:
+        body, signer = None, None
+    return Arrival(inbox_key, sha, len(data), store.stored_at(inbox_key).isoformat(), body, signer)
+
+
+@embargoed("check submissions", retries=2)
+def check(store: Store, contest: Contest, arrivals: list[Arrival]) -> list[Checked]:
+    """Open and validate each file; one bad file never stops the others (check_submission never raises on input)."""
+    key = count_key()
+    checked = []
+    for arrival in arrivals:
+        verdict = check_submission(
+            store.get(f"{RECEIVED_PREFIX}/{arrival.digest}"), contest, key, datetime.fromisoformat(arrival.received_at)
+        )
+        checked.append(
+            Checked(
+                arrival.digest,
+                arrival.body,
+                verdict.accepted,
+                verdict.late,
+                tuple(f"{p.rule}: {p.message}" for p in verdict.problems),
+                tuple(f"{p.rule}: {p.message}" for p in verdict.flags),
+            )
+        )
+    return checked
+
+
+def record_arrivals(ledger: Ledger, arrivals: list[Arrival]) -> None:
+    """`received` once per distinct file, in the store's order of receipt; a repeat is `duplicate`."""
+    first: dict[str, Arrival] = {}
+    for arrival in sorted(arrivals, key=lambda a: (a.received_at, a.inbox_key)):
+        seen = ledger.find(f"received:{arrival.digest}")
+        if arrival.digest in first or (seen is not None and seen.ids.get("inbox") != arrival.inbox_key):
+            ledger.append(
+                "duplicate", body=arrival.body, object_hash=arrival.digest,
+                reasons=["the same bytes were received before: one submission"],
+                ids={"inbox": arrival.inbox_key}, once_key=f"duplicate:{arrival.inbox_key}",
+            )
+            continue
+        first[arrival.digest] = arrival
+        ledger.append(
+            RECEIVED, body=arrival.body, object_hash=arrival.digest,
+            ids={"inbox": arrival.inbox_key, "size": str(arrival.size), "received-at": arrival.received_at}
+            | ({"key-id": arrival.key_id} if arrival.key_id else {}),
+            once_key=f"received:{arrival.digest}",
+        )
+
+
+def undecided(ledger: Ledger) -> list[Arrival]:
+    """Every submission received but not yet decided, this run's or one a crash interrupted."""
+    return [
+        Arrival(e.ids["inbox"], e.object_hash, int(e.ids["size"]), e.ids["received-at"], e.body, e.ids.get("key-id"))
+        for e in ledger.entries()
+        if e.event == RECEIVED and ledger.find(f"outcome:{e.object_hash}") is None
+    ]
+
+
+def seen_inbox_keys(ledger: Ledger) -> set[str]:
+    return {e.ids["inbox"] for e in ledger.entries() if e.event in (RECEIVED, "duplicate") and "inbox" in e.ids}
+
+
+def record_outcomes(contest: Contest, ledger: Ledger, checked: list[Checked]) -> None:
+    """Outcomes in order of receipt, so that a later return supersedes an earlier one."""
+    order = {e.object_hash: e.position for e in ledger.entries() if e.event == RECEIVED}
+    for item in sorted(checked, key=lambda c: order[c.digest]):
+        if ledger.find(f"outcome:{item.digest}") is not None:
+            continue
+        standing = standings(contest, ledger.entries()).bodies.get(item.body or "")
+        body = item.body if standing is not None else None
+        events = outcome_events(item.digest, body, item.accepted, item.late, list(item.reasons), standing)
+        for number, event in enumerate(events):
+            name = f"outcome:{item.digest}" if number == 0 else f"{event['event']}:{event['object_hash']}"
+            flags = {f"flag-{i}": flag[:500] for i, flag in enumerate(item.flags)} if number == 0 else {}
+            ledger.append(**event, ids=flags, once_key=name)
+
+
+def issue_receipts(contest: Contest, ledger: Ledger, store: Store, signing_key) -> int:
+    """A signed receipt for every decided submission that has none yet (so a crash loses none)."""
+    issued = 0
+    for received in [e for e in ledger.entries() if e.event == RECEIVED]:
+        key = f"{RECEIPTS}/{received.object_hash}.json"
+        outcome = ledger.find(f"outcome:{received.object_hash}")
+        if outcome is None or store.exists(key):
+            continue
+        receipt = issue_receipt(
+            signing_key,
+            contest=contest.id,
+            received=Received(sha256=received.object_hash, size=int(received.ids["size"])),
+            affiliate=received.body,
+            sender_key_id=received.ids.get("key-id"),
+            received_at=datetime.fromisoformat(received.ids["received-at"]),
+            outcome=outcome.event,
+            entry=outcome,
+            reasons=outcome.reasons,
+        )
+        store.put(key, receipt)
+        issued += 1
+    return issued
+
+
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=False)
+def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
+    """Receive and check everything in the inbox; returns how many bodies stand in each state."""
+    contest = load_contest(contest_file)
+    where = store_from(store)
+    ledger = Ledger(where)
+    receipts_key = receipt_key()
+    keys = [k for k in where.list(INBOX) if k not in seen_inbox_keys(ledger)]
+    arrivals = [f.result() for f in receive.map(unmapped(where), keys)] if keys else []
+    record_arrivals(ledger, arrivals)
+    pending = undecided(ledger)
+    batches = [pending[i : i + BATCH] for i in range(0, len(pending), BATCH)]
+    checked = [c for f in check.map(unmapped(where), unmapped(contest), batches) for c in f.result()] if batches else []
+    record_outcomes(contest, ledger, checked)
+    issue_receipts(contest, ledger, where, receipts_key)
+    state = standings(contest, ledger.entries())
+    summary: dict[str, int] = {}
+    for standing in state.bodies.values():
+        summary[standing.state] = summary.get(standing.state, 0) + 1
+    return summary
+
