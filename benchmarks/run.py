@@ -184,7 +184,7 @@ def peers(papers: int, repeat: int, timeout: float, report: dict) -> None:
     # The fastest peer, by a measured time where there is one, else by the timeout (a lower bound).
     times = [e.get("seconds", e.get("timed_out_after")) for k, e in entry.items() if k != "college"]
     entry["speedup"] = min(times) / ours["seconds"]
-    show("college's speed-up over the fastest peer", f"{entry["speedup"]:.1f}x")
+    show("college's speed-up over the fastest peer", f"{entry['speedup']:.1f}x")
     report[f"peers_{papers}"] = entry
 
 
@@ -220,7 +220,7 @@ def main() -> None:
         show(f"peak memory < {TARGET_PEAK_MIB // GIB} GiB", f"{peak:,.0f} MiB  {met(peak < TARGET_PEAK_MIB)}")
     entry = report.get(f"peers_{args.peer_papers}")
     if entry:
-        show(f">= {TARGET_SPEEDUP}x faster than the fastest peer", f"{entry["speedup"]:.1f}x  {met(entry['speedup'] >= TARGET_SPEEDUP)}")
+        show(f">= {TARGET_SPEEDUP}x faster than the fastest peer", f"{entry['speedup']:.1f}x  {met(entry['speedup'] >= TARGET_SPEEDUP)}")
     for value in report.values():
         if isinstance(value, dict):
             for part in value.values():
