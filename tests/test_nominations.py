@@ -19,6 +19,12 @@ from college.contest import load_contest
 from college.errors import CollegeError
 from college.nominations import (
     Conclusion,
+    Inputs,
+    Nomination,
+    NominationsConfig,
+    NomineeDecision,
+    RollMember,
+    Row,
     NominationsOutcome,
     NomineeStanding,
     PositionOutcome,
@@ -649,3 +655,65 @@ def test_json_rows_are_typed_strictly(tmp_path, row, field):
     (tmp_path / "decisions.json").write_text(json.dumps([row]))
     error = error_for(path)
     assert error.file.endswith("decisions.json item 1") and error.field == field
+
+
+# ---------------------------------------------------------------------------
+# Invariants over random nominations (built in memory: the rules, not the files)
+# ---------------------------------------------------------------------------
+
+
+def in_memory(nominations: list[tuple[str, str, int, int | None]], commons: int = 12) -> Inputs:
+    roll = [RollMember(id=i, name=n, house="commons") for i, n in NOMINEES]
+    roll += [RollMember(id=f"m{k:03d}", name=f"Member {k:03d}", house="commons") for k in range(1, commons - 2)]
+    rows = [
+        Nomination(mp=mp, nominee=nominee, position="leader", when=START + timedelta(minutes=when),
+                   withdrawn=None if withdrawn is None else START + timedelta(minutes=when + withdrawn))
+        for mp, nominee, when, withdrawn in nominations
+    ]
+    decisions = [NomineeDecision(nominee=n, position="leader", decision="accepted", when=START) for _, n in NOMINEES]
+    return Inputs(
+        config=NominationsConfig(roll="roll.csv", positions=[{"id": "leader", "name": "Leader", "contest": "c"}]),
+        roll=[Row(f"roll {k}", f"roll {k}", k, member) for k, member in enumerate(roll)],
+        nominations=[Row(f"plp {k}", f"plp {k}", k, row) for k, row in enumerate(rows)],
+        decisions=[Row(f"d {k}", f"d {k}", k, row) for k, row in enumerate(decisions)],
+        supporting=[],
+        sources=[],
+    )
+
+
+random_nominations = st.lists(
+    st.tuples(
+        st.sampled_from(["m001", "m002", "m003", "m004", "Member 005", "ann", "nobody"]),
+        st.sampled_from([n for _, n in NOMINEES] + ["Zed Nobody"]),
+        st.integers(min_value=0, max_value=30),
+        st.none() | st.integers(min_value=0, max_value=10),
+    ),
+    max_size=25,
+)
+
+
+@given(random_nominations)
+def test_each_mp_has_at_most_one_standing_nomination_at_any_time(nominations):
+    (leader,) = outcome(in_memory(nominations)).positions
+    counted = [r for r in leader.plp_nominations if r.status is not Status.rejected]
+    for record in counted:
+        overlapping = [
+            other for other in counted
+            if other is not record and other.mp_id == record.mp_id
+            and other.when <= record.when and (other.withdrawn is None or other.withdrawn > record.when)
+        ]
+        assert not overlapping
+    valid = [r for r in leader.plp_nominations if r.status is Status.valid]
+    assert len({r.mp_id for r in valid}) == len(valid) <= leader.threshold.commons_members
+    assert sum(n.nominations for n in leader.nominees) == len(valid)
+    assert all(r.reason for r in leader.plp_nominations if r.status is Status.rejected)
+
+
+@given(random_nominations, st.randoms())
+def test_file_order_only_matters_between_nominations_made_at_the_same_time(nominations, rng):
+    # Distinct times by construction, then the rows written to the file in another order.
+    unique = [(mp, nominee, 40 * k + when, withdrawn) for k, (mp, nominee, when, withdrawn) in enumerate(nominations)]
+    shuffled = list(unique)
+    rng.shuffle(shuffled)
+    first, second = outcome(in_memory(unique)).positions[0], outcome(in_memory(shuffled)).positions[0]
+    assert first.nominees == second.nominees and first.candidates == second.candidates
