@@ -394,6 +394,11 @@ def _decode(text: str, field_name: str) -> bytes:
 
 def read_envelope(data: bytes) -> Envelope:
     """The clear envelope of a sealed return. Raises EnvelopeError (a CollegeError) naming field and rule."""
+    return _read_envelope(data)[0]
+
+
+def _read_envelope(data: bytes) -> tuple[Envelope, bytes, bytes]:
+    """The envelope, its ciphertext and its signature, decoded once."""
     if len(data) > MAX_ENVELOPE_BYTES:
         raise EnvelopeError(RULES["envelope-too-large"], rule="envelope-too-large", field="(file)")
     try:
@@ -406,10 +411,11 @@ def read_envelope(data: bytes) -> Envelope:
         raise EnvelopeError(f"{RULES['envelope-schema']}: {message}", rule="envelope-schema", field=where) from None
     if found.format != ENVELOPE_FORMAT:
         raise EnvelopeError(RULES["envelope-format"], rule="envelope-format", field="format")
-    _decode(found.ciphertext, "ciphertext")
-    if len(_decode(found.signature, "signature")) != 64:
+    ciphertext = _decode(found.ciphertext, "ciphertext")
+    signature = _decode(found.signature, "signature")
+    if len(signature) != 64:
         raise EnvelopeError(RULES["envelope-signature-length"], rule="envelope-signature-length", field="signature")
-    return found
+    return found, ciphertext, signature
 
 
 @dataclass(frozen=True)
@@ -525,9 +531,10 @@ def _rules(ret: Return, contest: Contest, body: ReturningBody | None, who: str) 
         where = f"profile.{index}.ranking"
         if not row.ranking:
             _rows(problems, who, where, "ranking-empty")
-        if any(name not in candidates for name in row.ranking):
+        names = set(row.ranking)
+        if not names <= candidates:
             _rows(problems, who, where, "ranking-unknown-candidate")
-        if len(set(row.ranking)) != len(row.ranking):
+        if len(names) != len(row.ranking):
             _rows(problems, who, where, "ranking-repeated-candidate")
     return problems
 
@@ -588,35 +595,39 @@ def check_submission(
 def check_envelope(data: bytes, contest: Contest) -> tuple[Envelope | None, list[Problem]]:
     """Provenance, before anything is opened: a well-formed envelope for this contest, from a
     registered body, signed with the key registered for it. Needs no private key."""
+    found, _, problems = _provenance(data, contest)
+    return found, problems
+
+
+def _provenance(data: bytes, contest: Contest) -> tuple[Envelope | None, bytes, list[Problem]]:
     try:
-        found = read_envelope(data)
+        found, ciphertext, signature = _read_envelope(data)
     except EnvelopeError as error:
-        return None, [Problem(field=error.field or "(file)", rule=error.rule, message=f"submission: {error.message}")]
+        problem = Problem(field=error.field or "(file)", rule=error.rule, message=f"submission: {error.message}")
+        return None, b"", [problem]
     who = _who(contest, found.affiliate)
     if found.contest != contest.id:
-        return found, [_problem(who, "contest", "contest")]
+        return found, ciphertext, [_problem(who, "contest", "contest")]
     body = find_body(contest, found.affiliate)
     if body is None:
-        return found, [_problem(who, "affiliate", "unknown-affiliate")]
+        return found, ciphertext, [_problem(who, "affiliate", "unknown-affiliate")]
     if found.key_id != key_id(body.public_key):
-        return found, [_problem(who, "key_id", "key-id")]
-    ciphertext = base64.b64decode(found.ciphertext)
+        return found, ciphertext, [_problem(who, "key_id", "key-id")]
     message = _envelope_message(found.format, found.contest, found.affiliate, found.key_id, ciphertext)
-    if not verify(ed25519_public(body.public_key), ENVELOPE_FORMAT, message, base64.b64decode(found.signature)):
-        return found, [_problem(who, "signature", "envelope-signature")]
-    return found, []
+    if not verify(ed25519_public(body.public_key), ENVELOPE_FORMAT, message, signature):
+        return found, ciphertext, [_problem(who, "signature", "envelope-signature")]
+    return found, ciphertext, []
 
 
 def _open(
     data: bytes, contest: Contest, count_private_key: X25519PrivateKey, received_at: datetime
 ) -> tuple[Envelope | None, Return | None, list[Problem]]:
-    found, problems = check_envelope(data, contest)
+    found, ciphertext, problems = _provenance(data, contest)
     if problems:
         return found, None, problems
     body = find_body(contest, found.affiliate)
     who = _who(contest, found.affiliate)
     public = ed25519_public(body.public_key)
-    ciphertext = base64.b64decode(found.ciphertext)
     payload = unseal(ciphertext, count_private_key, seal_info(found.contest, found.affiliate))
     if payload is None:
         return found, None, [_problem(who, "ciphertext", "unsealed")]
