@@ -240,6 +240,15 @@ def test_any_bytes_get_a_verdict(world, data):
     assert all(p.rule != "internal" for p in verdict.problems)
 
 
+@FUZZ
+@given(data=st.binary(max_size=500) | st.text(max_size=300).map(str.encode))
+def test_read_envelope_answers_any_bytes_with_an_envelope_or_an_envelope_error(data):
+    try:
+        returns.read_envelope(data)
+    except returns.EnvelopeError as error:
+        assert error.rule in returns.RULES and error.field
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
