@@ -204,6 +204,10 @@ RETRY_CODES = frozenset(
 )
 
 
+# Answers the store's methods act on themselves: a write-once condition that failed, a missing object.
+ANSWERS = frozenset({"PreconditionFailed", "NoSuchKey", "404", "NotFound", "ObjectLockConfigurationNotFoundError"})
+
+
 def s3_client(endpoint_url: str | None = None, *, max_attempts: int = 5, connect_timeout: float = 5, read_timeout: float = 30):
     """A boto3 S3 client with botocore's standard retry mode. Credentials: boto3's standard chain."""
     import boto3
@@ -267,26 +271,36 @@ class S3Store(Store):
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def _call(self, operation: str, tries: list | None = None, **params):
-        """One S3 call, retried on throttling and timeouts; each attempt is noted in `tries`."""
-        from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+        """One S3 call, retried on throttling and timeouts; each attempt is noted in `tries`.
+        Answers the store acts on (a failed condition, a missing key) come back as botocore's
+        ClientError; any other failure is a CollegeError naming what S3 said."""
+        from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, NoCredentialsError
 
         tries = [] if tries is None else tries
         for attempt in range(self.attempts):
             tries.append(attempt)
+            last = attempt == self.attempts - 1
             try:
                 return getattr(self.client, operation)(**params)
             except ClientError as error:
-                if _code(error) not in RETRY_CODES:
+                code = _code(error)
+                if code in ANSWERS:
                     raise
-                if attempt == self.attempts - 1:
+                if code not in RETRY_CODES:
+                    raise CollegeError(f"S3 refused {operation}: {code}", file=self.uri, field=params.get("Key")) from None
+                if last:
                     raise CollegeError(
-                        f"S3 answered {_code(error)} after {self.attempts} attempts", file=self.uri, field=params.get("Key")
+                        f"S3 answered {code} after {self.attempts} attempts", file=self.uri, field=params.get("Key")
                     ) from None
             except (ConnectionError, HTTPClientError):  # timeouts and dropped connections
-                if attempt == self.attempts - 1:
+                if last:
                     raise CollegeError(
                         f"S3 did not answer after {self.attempts} attempts", file=self.uri, field=params.get("Key")
                     ) from None
+            except NoCredentialsError:
+                raise CollegeError(
+                    "no AWS credentials: give them through the environment or the AWS config files", file=self.uri
+                ) from None
             self.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
 
@@ -301,13 +315,13 @@ class S3Store(Store):
         if status != "Enabled":
             try:
                 self._call("put_bucket_versioning", Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"})
-            except ClientError:
+            except CollegeError:
                 raise CollegeError("versioning is off and cannot be turned on; ask for it on the bucket", file=self.uri) from None
         try:
             config = self._call("get_object_lock_configuration", Bucket=self.bucket)
             self._object_lock = config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
-        except ClientError:
-            self._object_lock = False  # no Object Lock on this bucket
+        except (ClientError, CollegeError):
+            self._object_lock = False  # no Object Lock on this bucket, or not ours to see
 
     def put(self, key: str, data: bytes) -> bool:
         from botocore.exceptions import ClientError
@@ -332,15 +346,20 @@ class S3Store(Store):
         return retried
 
     def get(self, key: str) -> bytes:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-        try:
-            response = self._call("get_object", Bucket=self.bucket, Key=self._key(key))
-        except ClientError as error:
-            if _code(error) in ("NoSuchKey", "404"):
-                raise NotInStore("not in the store", file=self.uri, field=key) from None
-            raise
-        return response["Body"].read()
+        for attempt in range(self.attempts):
+            try:
+                response = self._call("get_object", Bucket=self.bucket, Key=self._key(key))
+            except ClientError as error:
+                if _code(error) in ("NoSuchKey", "404"):
+                    raise NotInStore("not in the store", file=self.uri, field=key) from None
+                raise
+            try:
+                return response["Body"].read()
+            except (ConnectionError, HTTPClientError):  # cut off while reading the body
+                self.sleep(self.backoff * 2**attempt)
+        raise CollegeError(f"S3 did not deliver the object after {self.attempts} attempts", file=self.uri, field=key)
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

@@ -13,7 +13,7 @@ import threading
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import ReadTimeoutError, ResponseStreamingError
 from moto import mock_aws
 from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
@@ -384,3 +384,38 @@ def test_store_from_refuses_what_it_cannot_use(monkeypatch):
         store_from("gs://bucket/x")
     with pytest.raises(CollegeError, match="file:///path"):
         store_from("file://host/path")
+
+
+def test_a_read_cut_off_midway_is_read_again(s3_endpoint):
+    store = make_s3(s3_endpoint)
+    store.put("a", b"payload")
+
+    class CutOff:
+        def read(self):
+            raise ResponseStreamingError(error="connection reset")
+
+    def cut_off(parsed, **_):
+        parsed["Body"] = CutOff()
+
+    hook = _first(1, cut_off)
+    store.client.meta.events.register("after-call.s3.GetObject", hook)
+    assert store.get("a") == b"payload" and len(hook.calls) == 2
+
+
+def test_s3_refusals_are_one_clear_line(s3_endpoint):
+    store = S3Store("no-such-bucket", "", s3_client(s3_endpoint))
+    with pytest.raises(CollegeError, match="S3 refused .*NoSuchBucket"):
+        store.put("a", b"x")
+    with pytest.raises(CollegeError, match="S3 refused list_objects_v2: NoSuchBucket"):
+        store.list()
+
+
+def test_missing_credentials_are_named_not_a_traceback(moto_server, monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with pytest.raises(CollegeError, match="no AWS credentials"):
+        S3Store("bucket", "", s3_client(moto_server)).list()

@@ -34,7 +34,7 @@ def _ledger(store: str | None) -> Ledger:
 
 def _problems(problems) -> None:
     for problem in problems:
-        err.print(f"problem: {problem}", markup=False, highlight=False)
+        err.print(f"problem: {problem}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -48,9 +48,9 @@ def verify_ledger(store: StoreOption = None) -> None:
         _problems(problems)
     head = ledger.head()
     if head is None:
-        out.print(f"the ledger in {ledger.store.uri} is empty")
+        out.print(f"the ledger in {ledger.store.uri} is empty", soft_wrap=True)
     else:
-        out.print(f"the ledger verifies: {head.position + 1} entries, head {head.position} {head.hash}", highlight=False)
+        out.print(f"the ledger verifies: {head.position + 1} entries, head {head.position} {head.hash}", highlight=False, soft_wrap=True)
 
 
 @ledger_app.command("show")
@@ -106,4 +106,5 @@ def verify_receipt_command(
         f"({signed.received.size} bytes) received {signed.received_at:%Y-%m-%d %H:%M:%S} UTC, "
         f"ledger position {signed.ledger.position}",
         highlight=False,
+        soft_wrap=True,
     )
