@@ -1,0 +1,151 @@
+"""The declaration flow: a quorum of the Procedures Committee opens the result and declares it.
+
+Issue 6 item 3 and seed 003 items 28-32. Given the members' signed contributions:
+1. each contribution is checked against the ceremony (signature, share hash, bound to
+   this sealed result); a bad one is named; fewer than the quorum cannot open anything;
+   each good one is recorded in the ledger with who took part;
+2. the declaration key is rebuilt, the sealed tally opened and checked against the hash
+   the count recorded in the ledger;
+3. the declaration (college/declaration.py) is written write-once to the store and
+   recorded in the ledger (`declared`); only then are the reports, the recount bundle
+   and Prefect's artifacts made.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from college.ceremony import (
+    Ceremony,
+    check_ceremony,
+    check_contributions,
+    load_ceremony,
+    load_contribution,
+    open_declaration_key,
+    open_result,
+)
+from college.contest import load_contest
+from college.declaration import Declaration, build_declaration, read_declaration
+from college.errors import CollegeError
+from college.ledger import Ledger
+from college.procedure import procedural_record
+from college.recount import write_bundle
+from college.reports import build_report, statement_markdown, write_reports
+from college.signing import canonical, digest
+from college.store import Store, store_from
+from college.tally import read_tally
+from flows.count import COUNTED, SEALED
+from flows.embargo import embargoed
+
+DECLARATIONS = "declarations"
+DECLARED = "declared"
+
+
+def sealed_result_hash(ledger: Ledger) -> str:
+    counted = [e for e in ledger.entries() if e.event == COUNTED]
+    if not counted:
+        raise CollegeError("nothing to declare: the count has not sealed a result yet", field="ledger")
+    return counted[-1].object_hash
+
+
+@embargoed("open and declare")
+def open_and_declare(
+    store: Store, contest_file: str, ceremony: Ceremony, contribution_files: list[str], sealed_hash: str,
+    ledger: Ledger,
+) -> str:
+    """Open the sealed tally with a quorum's shares and write the declaration; returns its store key."""
+    contest = load_contest(contest_file)
+    contributions = [load_contribution(path) for path in contribution_files]
+    key = open_declaration_key(ceremony, contributions, result_hash=sealed_hash)
+    sealed = store.get(f"{SEALED}/{sealed_hash}")
+    if digest(sealed) != sealed_hash:
+        raise CollegeError("the sealed result in the store does not match the hash the ledger recorded", field="sealed")
+    counted = read_tally(open_result(sealed, contest, key))
+    members = {m.id: m.name for m in ceremony.committee.members}
+    declared_by = [members[c.statement.member] for c in contributions]
+    for contribution in contributions:
+        ledger.append(
+            "contribution", ids={"member": contribution.statement.member, "result": sealed_hash[:64]},
+            reasons=[f"{members[contribution.statement.member]} contributed a share to open the result"],
+            once_key=f"contribution:{contribution.statement.member}:{sealed_hash}",
+        )
+    entries = ledger.entries()
+    procedure = procedural_record(contest, entries, ceremony)
+    declaration = build_declaration(
+        contest_file=counted.contest_file,
+        result=counted.result,
+        profiles=counted.section_profiles(),
+        declared_at=datetime.now(UTC),
+        declared_by=declared_by,
+        sealed_result_digest=sealed_hash,
+        ledger_head=entries[-1].hash,
+        dry_run=ceremony.dry_run,
+        bodies=counted.bodies,
+        clp_first_preferences=counted.clp_first_preferences,
+        named_ballots=counted.named_ballots,
+        procedure=procedure.model_copy(update={"tie_decisions": counted.tie_decisions}),
+    )
+    data = canonical(declaration.model_dump(mode="json"))
+    stored = store.put_content(DECLARATIONS, data)
+    ledger.append(
+        DECLARED, object_hash=digest(data), ids={"result": declaration.result_digest, "sealed": sealed_hash},
+        reasons=[f"declared by {', '.join(declared_by)}"], once_key=f"{DECLARED}:{sealed_hash}",
+    )
+    return stored
+
+
+def check_quorum(ceremony: Ceremony, contribution_files: list[str], sealed_hash: str) -> None:
+    """Before anything is opened: every contribution good (a bad one is named) and a quorum of them."""
+    good, problems = check_contributions(ceremony, [load_contribution(p) for p in contribution_files], result_hash=sealed_hash)
+    if problems:
+        raise CollegeError("; ".join(problems), field="contributions")
+    quorum = ceremony.committee.quorum
+    if len(good) < quorum:
+        raise CollegeError(
+            f"{len(good)} contributions, the quorum is {quorum} of {len(ceremony.committee.members)}: "
+            f"{quorum - len(good)} more needed",
+            field="contributions",
+        )
+
+
+def publish(declaration: Declaration, out: Path) -> list[Path]:
+    """After the declaration: reports, the recount bundle and Prefect artifacts."""
+    written = write_reports(declaration, out / "reports")
+    written.append(write_bundle(declaration, out / "bundle"))
+    public = build_report(declaration, "public")
+    create_markdown_artifact(statement_markdown(public), key=f"declaration-{_artifact_key(declaration.contest_id)}")
+    rows = [
+        {"round": r.number, **{name: s.percent for name, s in r.college.items()}, "eliminated": ", ".join(r.eliminated)}
+        for r in declaration.result.rounds
+    ]
+    create_table_artifact(rows, key=f"rounds-{_artifact_key(declaration.contest_id)}")
+    return written
+
+
+def _artifact_key(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower())
+
+
+@flow(name="declare", log_prints=False)
+def declare(contest_file: str, ceremony_file: str, contributions: list[str], out: str, store: str | None = None) -> str:
+    """Declare the sealed result with a quorum's contributions (paths); writes reports under `out`.
+
+    A dry run's ceremony says so, and so then does every output."""
+    contest = load_contest(contest_file)
+    ceremony = load_ceremony(ceremony_file)
+    check_ceremony(ceremony, contest)
+    where = store_from(store)
+    ledger = Ledger(where)
+    sealed_hash = sealed_result_hash(ledger)
+    check_quorum(ceremony, contributions, sealed_hash)
+    key = open_and_declare(where, contest_file, ceremony, contributions, sealed_hash, ledger)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "declaration.json").write_bytes(where.get(key))
+    declaration = read_declaration(folder / "declaration.json")
+    publish(declaration, folder)
+    return str(folder)
