@@ -13,10 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/college count examples/2010-leader/contest.toml \
-		--section plp=examples/2010-leader/plp.json \
-		--section members=examples/2010-leader/members.json \
-		--section affiliates=examples/2010-leader/affiliates.json
+	$(BIN)/college dry-run --faults
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q

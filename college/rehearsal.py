@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from college.ceremony import Ceremony, key_ceremony
 from college.committee import MemberKeys, dry_run_committee
 from college.contest import Contest
+from college.errors import CollegeError
 from college.profile import from_rows
 from college.returns import make_return, seal_return
 from college.signing import public_text
@@ -157,6 +158,8 @@ def _return(contest: Contest, ballot: Ballot, made_at: datetime):
 def _faults(simulation: Simulation, genuine: dict[str, bytes], subs: list[Submission], sealed, made: datetime):
     """The faulty submissions, each from a different affiliate so every fault is seen on its own."""
     affiliates = [b for b in simulation.ballots if b.body.section == "affiliates"]
+    if len(affiliates) < 8:
+        raise CollegeError(f"faults need at least 8 affiliates, the {simulation.scale} scale has {len(affiliates)}", field="scale")
     with_declaration = next(b for b in affiliates if b.body.declaration_required)
     others = [b for b in affiliates if b is not with_declaration]
     tampered, wrong, broken, duplicate, superseding, late, absent = others[:7]

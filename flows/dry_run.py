@@ -41,6 +41,7 @@ class Check:
     what: str
     expected: str
     found: str
+    reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -184,22 +185,28 @@ def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger) -> 
     seen: set[str] = set()
     for submission in world.submissions:
         sha = digest(submission.data)
+        want, reason = submission.expect, ""
         if sha in seen:
             got = "duplicate"
+            reason = "the same bytes were received before: one submission"
         else:
             entry = outcome.get(sha)
             got = "superseded" if sha in superseded else entry.event if entry else "no outcome"
-            if submission.rule and entry is not None:
-                got += "" if any(r.startswith(f"{submission.rule}:") for r in entry.reasons) else " (another rule)"
+            if entry is not None and entry.reasons:
+                reason = entry.reasons[0]
+            if submission.rule:
+                want = f"{want}: {submission.rule}"
+                named = [r.split(":", 1)[0] for r in (entry.reasons if entry else [])]
+                got = f"{got}: {submission.rule if submission.rule in named else ', '.join(named) or 'no rule'}"
         seen.add(sha)
-        want = submission.expect
-        found.append(Check(f"{submission.label}: outcome", want, got))
+        found.append(Check(f"{submission.label}", want, got, reason))
     for body in world.missing:
         state = standings(contest, entries).bodies[body].state
-        found.append(Check(f"{body} (missing-body): state", "missing", state))
+        found.append(Check(f"{body} (missing-body)", "missing", state, "no return: counted without it by the committee's decision"))
     if world.tied:
         decided = [e for e in entries if e.event == DECISION and e.ids.get("kind") == "tie"]
-        found.append(Check("tie referred to the committee and decided", "decided", "decided" if decided else "not decided"))
+        reason = decided[0].reasons[0] if decided else ""
+        found.append(Check("tie referred to the committee", "decided", "decided" if decided else "not decided", reason))
     problems = ledger.verify()
     found.append(Check("ledger verifies", "0 problems", f"{len(problems)} problems"))
     lost = [s.label for s in world.submissions if store.get(f"received/{digest(s.data)}") != s.data]

@@ -1,0 +1,137 @@
+"""`college tally`, `college decide`, `college declare` and `college dry-run`: the count under
+embargo, the committee's decisions and the declaration, run through the Prefect flows.
+
+The flows live in `flows/` (orchestration); they are imported inside each command so that
+`college/` itself never imports Prefect, and so that commands which do not run a flow
+start without it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from college.cli.app import app, clean_errors, out
+from college.contest import load_contest
+from college.errors import CollegeError
+from college.ledger import Ledger
+from college.store import store_from
+
+StoreOption = Annotated[str | None, typer.Option("--store", help="the store: a folder, file:///path or s3://bucket/prefix (default: COLLEGE_STORE)")]
+
+
+def embedded_prefect() -> None:
+    """Prefect on embedded defaults: its local SQLite, a temporary server started on demand
+    (patient with a slow machine: shared/docs/prefect-notes.md), no telemetry."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@app.command()
+@clean_errors
+def tally(
+    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")],
+    store: StoreOption = None,
+) -> None:
+    """Count the standing returns after the deadline and seal the result to the declaration key."""
+    load_contest(contest_file)
+    embedded_prefect()
+    from flows.count import count
+
+    sealed = count(str(contest_file), store)
+    out.print(f"sealed result stored as {sealed}; only its hash is in the ledger. Nothing is shown before the declaration.")
+
+
+@app.command()
+@clean_errors
+def decide(
+    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")],
+    eliminate: Annotated[str, typer.Option("--eliminate", help="the tied candidate the committee eliminates")],
+    by: Annotated[str, typer.Option("--by", help="who decided (the Procedures Committee, or its members)")],
+    store: StoreOption = None,
+) -> None:
+    """Record the Procedures Committee's decision on a tie referred to it, and resume the paused count."""
+    contest = load_contest(contest_file)
+    ledger = Ledger(store_from(store))
+    decided = {e.ids.get("round") for e in ledger.entries() if e.event == "decision" and e.ids.get("kind") == "tie"}
+    open_ties = [e for e in ledger.entries() if e.event == "referred" and e.ids["round"] not in decided]
+    if not open_ties:
+        raise CollegeError(f"no tie is waiting for the committee in contest {contest.id}", field="ledger")
+    referred = open_ties[-1]
+    tied = referred.ids["tied"].split(" | ")
+    if eliminate not in tied:
+        raise CollegeError(f"{eliminate!r} is not one of the tied candidates ({', '.join(tied)})", field="--eliminate")
+    embedded_prefect()
+    from uuid import UUID
+
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.count import record_tie_decision
+
+    try:
+        resume_flow_run(UUID(referred.ids["flow-run"]), run_input={"eliminate": eliminate, "decided_by": by})
+        out.print(f"round {referred.ids['round']}: decision sent to the paused count, which records it and resumes")
+    except Exception:  # the paused run has gone (timed out, or its process ended): record it for the next count
+        record_tie_decision(ledger, int(referred.ids["round"]), tied, eliminate, by)
+        out.print(f"round {referred.ids['round']}: decision recorded in the ledger; run `college tally` again to resume")
+
+
+@app.command()
+@clean_errors
+def declare(
+    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")],
+    ceremony: Annotated[Path, typer.Option("--ceremony", help="the key ceremony's record")],
+    contribution: Annotated[list[Path], typer.Option("--contribution", help="a member's signed contribution; one per member")],
+    out_dir: Annotated[Path, typer.Option("--out", help="where the declaration, reports and recount bundle go")],
+    store: StoreOption = None,
+) -> None:
+    """Open the sealed result with a quorum's contributions, declare it, and publish the reports."""
+    load_contest(contest_file)
+    embedded_prefect()
+    from flows.declare import declare as declare_flow
+
+    folder = declare_flow(str(contest_file), str(ceremony), [str(p) for p in contribution], str(out_dir), store)
+    out.print(f"declared. Reports: {Path(folder) / 'reports'}; recount bundle: {Path(folder) / 'bundle'}")
+
+
+@app.command("dry-run")
+@clean_errors
+def dry_run(
+    out_dir: Annotated[Path, typer.Option("--out", help="where each dry run's folder is made")] = Path("dry-runs"),
+    seed: Annotated[int, typer.Option("--seed", help="the generated contest's seed (its figures repeat with it)")] = 1,
+    scale: Annotated[str, typer.Option("--scale", help="tiny, small or national")] = "small",
+    faults: Annotated[bool, typer.Option("--faults", help="inject the faults a rehearsal must see caught")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Rehearse the whole count on a generated contest: keys, sealed returns, ingest, count under
+    embargo, a committee quorum declaring, reports. Every output says DRY RUN."""
+    from college.simulation import SCALES
+
+    if scale not in SCALES:
+        raise CollegeError(f"--scale must be one of {', '.join(SCALES)}", field="--scale")
+    embedded_prefect()
+    from flows.dry_run import dry_run as rehearse
+
+    with out.status("starting") as status:
+        run = rehearse(out_dir, seed=seed, scale=scale, faults=faults, store=store, step=lambda text: _step(status, text))
+    table = Table(title="DRY RUN: what the rehearsal checked", show_lines=False)
+    for column in ("submission or check", "expected", "found", "", "reason recorded"):
+        table.add_column(column)
+    for check in run.checks:
+        table.add_row(check.what, check.expected, check.found, "ok" if check.ok else "FAILED", check.reason)
+    out.print(table)
+    out.print(f"DRY RUN of {run.contest_id} finished in {run.seconds:.1f} s")
+    out.print(f"store: {run.store}")
+    out.print(f"reports: {run.reports}  (open {run.reports / 'report.html'})")
+    if not run.ok:
+        raise typer.Exit(1)
+
+
+def _step(status, text: str) -> None:
+    out.print(f"[dim]-[/dim] {text}", highlight=False)
+    status.update(text)
