@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from college.contest import Contest
 from college.errors import CollegeError
-from college.ledger import Entry
+from college.ledger import Entry, Hash
+from college.model import Identifier, Model, Name
 
 RECEIVED = "received"
 ACCEPTED = "accepted"
@@ -26,7 +28,10 @@ REJECTED = "rejected"
 LATE = "late"
 SUPERSEDED = "superseded"
 ADMITTED = "admitted"
+DUPLICATE = "duplicate"
+DECISION = "decision"
 OUTCOMES = (ACCEPTED, REJECTED, LATE)
+PROCEED_REASON = "count without missing returns"
 
 
 @dataclass
@@ -143,3 +148,91 @@ def admission_events(standing: Standing, digest: str, decided_by: str) -> list[d
     if replaced and replaced != digest:
         events.append({"event": SUPERSEDED, "object_hash": replaced, "body": standing.body, "reasons": [f"superseded by {digest}"]})
     return events
+
+
+def proceed_once_key(contest: Contest) -> str:
+    return f"proceed:{contest.id}"
+
+
+def proceed_event(contest: Contest, state: Standings, decided_by: str) -> dict:
+    """The committee decides to count without the bodies still missing (DESIGN.md, completeness):
+    one `decision` entry naming them, recorded once per contest."""
+    if not state.missing:
+        raise CollegeError("no returning body is missing: there is nothing to decide", field="missing")
+    ids = {"kind": "proceed", "decided-by": decided_by} | {f"missing-{n}": body for n, body in enumerate(state.missing, 1)}
+    return {"event": DECISION, "reasons": [PROCEED_REASON], "ids": ids, "once_key": proceed_once_key(contest)}
+
+
+# --- status: procedure only ----------------------------------------------------------------
+
+
+class Rejection(Model):
+    submission: Hash
+    reasons: list[str]
+
+
+class BodyStatus(Model):
+    """One returning body's procedural state: which submissions, what became of each. No figures."""
+
+    body: Identifier
+    name: Name
+    section: Identifier
+    expected: bool = True  # every registered body is expected to return
+    state: str
+    counting: Hash | None
+    received: list[Hash]
+    accepted: list[Hash]
+    rejected: list[Rejection]
+    superseded: list[Hash]
+    late: list[Hash]
+    admitted: list[Hash]
+    duplicates: int
+    missing: bool
+
+
+class Unattributed(Model):
+    """A submission that names no registered body (or cannot be read): kept, rejected, and shown."""
+
+    submission: Hash
+    reasons: list[str]
+
+
+class Status(Model):
+    """`college status`: where every returning body stands, from the ledger alone."""
+
+    contest: Identifier
+    returns_deadline: datetime | None
+    ledger_entries: int
+    bodies: list[BodyStatus]
+    unattributed: list[Unattributed]
+    missing: list[Identifier]
+    proceed_decided_by: str | None = None  # set once the committee has decided to count without the missing
+
+
+def status(contest: Contest, entries: Iterable[Entry]) -> Status:
+    entries = list(entries)
+    state = standings(contest, entries)
+    duplicates: dict[str, int] = {}
+    for entry in entries:
+        if entry.event == DUPLICATE and entry.body:
+            duplicates[entry.body] = duplicates.get(entry.body, 0) + 1
+    proceed = next((e for e in entries if e.once_key == proceed_once_key(contest)), None)
+    bodies = [
+        BodyStatus(
+            body=s.body, name=s.name, section=s.section, state=s.state, counting=s.counting,
+            received=s.received, accepted=s.accepted,
+            rejected=[Rejection(submission=d, reasons=r) for d, r in s.rejected.items()],
+            superseded=s.superseded, late=s.late, admitted=s.admitted,
+            duplicates=duplicates.get(s.body, 0), missing=s.counting is None,
+        )
+        for s in state.bodies.values()
+    ]
+    return Status(
+        contest=contest.id,
+        returns_deadline=contest.returns_deadline,
+        ledger_entries=len(entries),
+        bodies=bodies,
+        unattributed=[Unattributed(submission=d, reasons=r) for d, r in state.unattributed.items()],
+        missing=state.missing,
+        proceed_decided_by=proceed.ids.get("decided-by") if proceed else None,
+    )
