@@ -27,12 +27,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
+import polars as pl
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from pydantic import AwareDatetime, Field, StrictInt, ValidationError
@@ -40,7 +42,7 @@ from pydantic import AwareDatetime, Field, StrictInt, ValidationError
 from college.contest import Contest, Duplicate, Overvote
 from college.errors import CollegeError, from_validation_error, pydantic_problems
 from college.model import Identifier, Model, Name
-from college.profile import Profile, Ranking, combine, from_rows
+from college.profile import Profile, Ranking, combine, from_rows, read_profile
 from college.register import Count, ReturningBody, find_body
 from college.signing import (
     canonical,
@@ -276,6 +278,35 @@ def make_return(
         return Return.model_validate(data)
     except ValidationError as error:
         raise from_validation_error(error, file="return") from None
+
+
+def read_ballots_by(path: str | Path, contest: Contest, column: str) -> dict[str, Profile]:
+    """Ballot-level CSV or Parquet with a breakdown column (the CLP, or the PLP/EPLP voter's name):
+    one profile per value, each read by `college.profile.read_profile` without that column."""
+    path = Path(path)
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise CollegeError("a breakdown column needs ballot-level CSV or Parquet", file=str(path))
+    try:
+        frame = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path, infer_schema=False)
+    except FileNotFoundError:
+        raise CollegeError("file not found", file=str(path)) from None
+    except Exception as error:  # polars raises several kinds for an unreadable file
+        raise CollegeError(f"cannot read the file ({type(error).__name__})", file=str(path)) from None
+    if column not in frame.columns:
+        raise CollegeError(f"no column {column!r} to break the papers down by", file=str(path), field="header")
+    if frame[column].null_count():
+        raise CollegeError(f"every paper needs a value in {column!r}", file=str(path), field=column)
+    profiles: dict[str, Profile] = {}
+    with tempfile.TemporaryDirectory(prefix="college-breakdown-") as folder:
+        for index, part in enumerate(frame.partition_by(column, maintain_order=True)):
+            key = str(part[column][0])
+            piece = Path(folder) / f"{index}.parquet"
+            part.drop(column).write_parquet(piece)
+            try:
+                profiles[key] = read_profile(piece, contest)
+            except CollegeError as error:  # name the user's file and the group, not the temporary piece
+                raise CollegeError(f"{column} {key!r}: {error.message}", file=str(path), field=error.field) from None
+    return profiles
 
 
 def return_json(ret: Return) -> bytes:

@@ -199,3 +199,35 @@ def test_verify_names_the_rule_a_tampered_file_breaks(desk):
 def test_failures_are_one_clear_line(desk, args, message):
     result = run(*args)
     assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+
+
+def test_a_breakdown_column_labels_each_paper(desk):
+    pl.DataFrame(
+        {
+            "voter": ["Aisha Abbott MP", "Ben Baines MP", "Carys Chowdhury MEP"],
+            "rank1": ["Ann Example", "Bob Example", "Ann Example"],
+            "rank2": ["Cat Example", "", "Bob Example"],
+        }
+    ).write_csv(desk / "plp.csv")
+    built = run(
+        "return", "build", "contest.toml", "--affiliate", "ballot-members", "--data", "plp.csv",
+        "--breakdown-column", "voter", "--issued", 500, "--returned", 3, "--out", "named.json",
+    )
+    assert built.exit_code == 0, built.output
+    rows = {(row.breakdown, tuple(row.ranking)) for row in read_return(desk / "named.json").profile}
+    assert rows == {
+        ("Aisha Abbott MP", ("Ann Example", "Cat Example")),
+        ("Ben Baines MP", ("Bob Example",)),
+        ("Carys Chowdhury MEP", ("Ann Example", "Bob Example")),
+    }
+    missing = run(
+        "return", "build", "contest.toml", "--affiliate", "ballot-members", "--data", "plp.csv",
+        "--breakdown-column", "clp", "--issued", 500, "--returned", 3, "--out", "x.json",
+    )
+    assert missing.exit_code == 2 and "no column 'clp'" in missing.output
+    pl.DataFrame({"voter": ["Dev Doyle MP"], "rank1": ["Eve Impostor"]}).write_csv(desk / "bad.csv")
+    bad = run(
+        "return", "build", "contest.toml", "--affiliate", "ballot-members", "--data", "bad.csv",
+        "--breakdown-column", "voter", "--issued", 500, "--returned", 1, "--out", "y.json",
+    )
+    assert bad.exit_code == 2 and "bad.csv" in bad.output and "'Eve Impostor' is not a validly nominated" in bad.output

@@ -30,6 +30,7 @@ from college.returns import (
     check_return,
     check_submission,
     make_return,
+    read_ballots_by,
     read_return,
     return_json,
     seal_return,
@@ -101,13 +102,20 @@ def _data_files(values: list[str]) -> list[tuple[str | None, Path]]:
     return files
 
 
-def _read_data(files: list[tuple[str | None, Path]], contest: Contest) -> dict[str | None, Profile]:
+def _read_data(
+    files: list[tuple[str | None, Path]], contest: Contest, column: str | None
+) -> dict[str | None, Profile]:
     groups: dict[str | None, Profile] = {}
     with _progress() as progress:
         task = progress.add_task("reading ballot data", total=len(files))
         for key, path in files:
             progress.update(task, description=f"reading {path.name}")
-            groups[key] = groups.get(key, Profile()) + read_profile(path, contest)
+            if column is None:
+                found = {key: read_profile(path, contest)}
+            else:
+                found = read_ballots_by(path, contest, column)
+            for group, profile in found.items():
+                groups[group] = groups.get(group, Profile()) + profile
             progress.advance(task)
     return groups
 
@@ -158,6 +166,10 @@ def build(
         int, typer.Option("--spoilt", help="spoilt papers set aside before the data was made (void papers in the data are added)")
     ] = 0,
     other_invalid: Annotated[int, typer.Option("--other-invalid", help="other invalid papers")] = 0,
+    breakdown_column: Annotated[
+        str | None,
+        typer.Option("--breakdown-column", help="a column of the CSV or Parquet holding each paper's CLP or voter"),
+    ] = None,
     ineligible: Annotated[
         int | None, typer.Option("--ineligible", help="papers returned without the declaration of support, where the paper has one")
     ] = None,
@@ -170,7 +182,7 @@ def build(
 ) -> None:
     """Build your return from the ballot data and the paper counts."""
     contest = load_contest(contest_file)
-    groups = _read_data(_data_files(data), contest)
+    groups = _read_data(_data_files(data), contest, breakdown_column)
     ret = make_return(
         contest,
         affiliate,
