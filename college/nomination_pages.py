@@ -120,6 +120,7 @@ ol.nominators { columns: 3; }
 _STANDING = {
     NomineeStanding.validly_nominated: "Validly nominated",
     NomineeStanding.awaiting_acceptance: "Over the threshold, not yet accepted",
+    NomineeStanding.incumbent: "Incumbent",
     NomineeStanding.short: "Not nominated",
     NomineeStanding.declined: "Declined",
     NomineeStanding.withdrawn: "Withdrew",

@@ -19,7 +19,9 @@ The rules, as this module applies them:
   count of full members to be balloted and the Responsible Officer's signature. Those
   certified counts feed the affiliates register of the returns (`certified_counts`).
 - Outcome per position: two or more candidates, a ballot; one, elected unopposed with
-  no ballot; none, said so. The contest file's candidate list is generated from it.
+  no ballot; none, said so. In a challenge the incumbent, when named, is on the ballot
+  without nominations (the NEC's decision of 2016) unless they decline, and with no
+  valid challenger stays in post. The contest file's candidate list is generated from it.
 
 Every check returns its reason as data; a file that cannot be read is a CollegeError
 naming the file, the row and the field.
@@ -136,6 +138,17 @@ class Position(Model):
     name: Name = Field(description='as it will appear in the contest file, e.g. "Leader"')
     contest: Identifier = Field(description="id of the contest file for this position's count")
     basis: Basis = Basis.vacancy
+    incumbent: Name | None = Field(
+        default=None,
+        description="for a challenge: the holder of the post (roll id or name), on the ballot without "
+        "nominations unless they decline (the NEC's reading of rule 4B.2B(ii) in 2016)",
+    )
+
+    @model_validator(mode="after")
+    def _incumbent_only_when_challenged(self) -> Position:
+        if self.incumbent is not None and self.basis is not Basis.challenge:
+            raise ValueError('incumbent: only for a challenge (basis = "challenge"); a vacancy has none')
+        return self
 
 
 class NominationsConfig(Model):
@@ -237,6 +250,7 @@ class DecisionRecord(Model):
 class NomineeStanding(str, Enum):
     validly_nominated = "validly-nominated"
     awaiting_acceptance = "awaiting-acceptance"
+    incumbent = "incumbent"
     short = "short"
     declined = "declined"
     withdrawn = "withdrawn"
@@ -256,6 +270,7 @@ class Conclusion(str, Enum):
     ballot = "ballot"
     unopposed = "unopposed"
     none = "none"
+    no_challenge = "no-challenge"  # a challenge with no valid challenger: the incumbent stays
 
 
 class PositionOutcome(Model):
@@ -581,12 +596,17 @@ def _position_outcome(position: Position, inputs: Inputs, roll: _Roll) -> Positi
         if record.status is Status.valid:
             nominees.setdefault(record.nominee, []).append(record)
     latest = {d.nominee: d.decision for d in decisions}  # in time order: the latest stands
+    incumbent = _incumbent(position, roll)
     names = list(nominees) + [n for n in latest if n not in nominees]
+    if incumbent is not None and incumbent not in names:
+        names.append(incumbent)
     standings = []
     for name in names:
         nominators = [r.mp for r in nominees.get(name, [])]
         backed = sum(1 for s in supporting if s.nominee == name and s.status is Status.valid)
         standing, reason = _standing(len(nominators), limit.required, latest.get(name))
+        if name == incumbent and standing not in (NomineeStanding.declined, NomineeStanding.withdrawn):
+            standing, reason = NomineeStanding.incumbent, "the incumbent: on the ballot without nominations"
         standings.append(
             NomineeOutcome(
                 nominee=name,
@@ -599,11 +619,11 @@ def _position_outcome(position: Position, inputs: Inputs, roll: _Roll) -> Positi
             )
         )
     standings.sort(key=lambda n: (-n.nominations, ballot_order(n.nominee)))
-    candidates = sorted(
-        (n.nominee for n in standings if n.standing is NomineeStanding.validly_nominated), key=ballot_order
-    )
+    on_ballot = (NomineeStanding.validly_nominated, NomineeStanding.incumbent)
+    candidates = sorted((n.nominee for n in standings if n.standing in on_ballot), key=ballot_order)
     awaiting = [n.nominee for n in standings if n.standing is NomineeStanding.awaiting_acceptance]
-    conclusion, statement = _conclude(position, candidates, awaiting, limit)
+    staying = incumbent if incumbent in candidates else None
+    conclusion, statement = _conclude(position, candidates, awaiting, limit, staying)
     return PositionOutcome(
         id=position.id,
         name=position.name,
@@ -618,6 +638,15 @@ def _position_outcome(position: Position, inputs: Inputs, roll: _Roll) -> Positi
         supporting=supporting,
         decisions=decisions,
     )
+
+
+def _incumbent(position: Position, roll: _Roll) -> str | None:
+    if position.incumbent is None:
+        return None
+    name, problem = roll.nominee(position.incumbent)
+    if name is None:
+        raise CollegeError(problem.replace("nominee", "incumbent", 1), field=f"positions.{position.id}.incumbent")
+    return name
 
 
 def ballot_order(name: str) -> tuple[str, str]:
@@ -704,9 +733,14 @@ def _standing(nominations: int, required: int, decision: Decision | None) -> tup
 
 
 def _conclude(
-    position: Position, candidates: list[str], awaiting: list[str], limit: Threshold
+    position: Position, candidates: list[str], awaiting: list[str], limit: Threshold, incumbent: str | None
 ) -> tuple[Conclusion, str]:
     pending = f" Still to accept or decline: {', '.join(awaiting)}." if awaiting else ""
+    if incumbent is not None and candidates == [incumbent]:
+        return Conclusion.no_challenge, (
+            f"No challenger is validly nominated for {position.name} (threshold {limit.required} nominations): "
+            f"{incumbent} remains {position.name}; no ballot is held.{pending}"
+        )
     if len(candidates) >= 2:
         return Conclusion.ballot, (
             f"Validly nominated for {position.name}: {', '.join(candidates)}. A ballot will be held.{pending}"

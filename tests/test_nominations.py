@@ -716,3 +716,49 @@ def test_file_order_only_matters_between_nominations_made_at_the_same_time(nomin
     rng.shuffle(shuffled)
     first, second = outcome(in_memory(unique)).positions[0], outcome(in_memory(shuffled)).positions[0]
     assert first.nominees == second.nominees and first.candidates == second.candidates
+
+
+# ---------------------------------------------------------------------------
+# A challenge: the incumbent is on the ballot without nominations
+# ---------------------------------------------------------------------------
+
+CHALLENGE = [{"id": "leader", "name": "Leader", "contest": "c", "basis": "challenge", "incumbent": "ann"}]
+
+
+def test_a_challenger_over_the_threshold_faces_the_incumbent(tmp_path):
+    # 20 Commons members: 20% = 4. Bob has 4, Cat 3.
+    result = result_of(
+        tmp_path, positions=CHALLENGE, nominations=enough_for("Bob Example", 1, 4) + enough_for("Cat Example", 5)
+    )
+    leader = result.positions[0]
+    assert leader.threshold.required == 4
+    assert leader.candidates == ["Ann Example", "Bob Example"] and leader.conclusion is Conclusion.ballot
+    ann = next(n for n in leader.nominees if n.nominee == "Ann Example")
+    assert ann.standing is NomineeStanding.incumbent and ann.nominations == 0
+
+
+def test_no_valid_challenger_leaves_the_incumbent_in_post(tmp_path):
+    result = result_of(tmp_path, positions=CHALLENGE, nominations=enough_for("Bob Example", 1))
+    leader = result.positions[0]
+    assert leader.conclusion is Conclusion.no_challenge
+    assert leader.statement.startswith("No challenger is validly nominated for Leader (threshold 4 nominations): "
+                                       "Ann Example remains Leader")
+
+
+def test_an_incumbent_who_declines_leaves_the_challenger_unopposed(tmp_path):
+    result = result_of(
+        tmp_path, positions=CHALLENGE, nominations=enough_for("Bob Example", 1, 4),
+        decisions=[("Ann Example", "declined", 2)],
+    )
+    assert result.positions[0].conclusion is Conclusion.unopposed
+    assert result.positions[0].candidates == ["Bob Example"]
+
+
+def test_incumbent_only_in_a_challenge_and_on_the_roll(tmp_path):
+    path = scenario(tmp_path, positions=[{"id": "leader", "name": "Leader", "contest": "c", "incumbent": "ann"}])
+    assert "only for a challenge" in error_for(path).message
+    path = scenario(tmp_path, positions=[{**CHALLENGE[0], "incumbent": "Zed Nobody"}])
+    with pytest.raises(CollegeError) as caught:
+        outcome(load(path))
+    assert caught.value.field == "positions.leader.incumbent"
+    assert caught.value.message == "incumbent 'Zed Nobody' is not on the PLP roll"

@@ -89,7 +89,7 @@ def contest(
 
     Registered bodies' certified counts are set from their supporting nominations.
 
-    Unopposed: prints that the candidate is elected unopposed and writes nothing.
+    Unopposed, or a challenge with no valid challenger: says so and writes nothing.
     No candidate: says so, writes nothing and exits 1.
     """
     result = _outcome(config)
