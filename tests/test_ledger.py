@@ -20,7 +20,7 @@ from college.errors import CollegeError
 from college.ledger import GENESIS, Ledger, entry_hash, entry_key
 from college.signing import canonical
 from college.store import LocalStore, Store
-from tests.test_store import aws, make_s3, moto_server, s3_endpoint, store  # noqa: F401  (fixtures)
+from tests.test_store import aws, make_s3, moto_server, store  # noqa: F401  (fixtures)
 
 HASH = "ab" * 32
 

@@ -17,7 +17,7 @@ from college.receipts import DOMAIN, Received, issue_receipt, read_receipt, veri
 from college.signing import canonical, digest, key_id, public_text, sign
 from college.store import LocalStore
 from tests.test_ledger import TAMPERING, raw_delete
-from tests.test_store import aws, make_s3, moto_server, s3_endpoint, store  # noqa: F401  (fixtures)
+from tests.test_store import aws, moto_server, store  # noqa: F401  (fixtures)
 
 SEALED = b"sealed return bytes, exactly as uploaded"
 WHEN = datetime(2026, 9, 1, 12, 30, tzinfo=UTC)
