@@ -27,6 +27,7 @@ from college.ceremony import Ceremony, key_ceremony
 from college.committee import MemberKeys, dry_run_committee
 from college.contest import Contest
 from college.errors import CollegeError
+from college.count import count
 from college.profile import from_rows
 from college.returns import make_return, seal_return
 from college.signing import public_text
@@ -81,12 +82,11 @@ class Rehearsal:
 
 
 def rehearse(seed: int, scale: str = "small", *, faults: bool = False, candidates: int = 5, now: datetime) -> Rehearsal:
-    """Everything a dry run needs, reproducible in its figures from `seed` (keys are fresh each run)."""
-    simulation = simulate(seed, scale, candidates)
-    tied: tuple[str, ...] = ()
-    if faults:
-        tied = tuple(name for name in CANDIDATE_POOL if name not in simulation.candidates)[:2]
-        simulation = _with_tie(simulation, tied)
+    """Everything a dry run needs, reproducible in its figures from `seed` (keys are fresh each run).
+
+    With faults, the seed is the first from `seed` whose contest reaches the tie; the contest's id names it.
+    """
+    simulation, tied = (_needing_the_committee(seed, scale, candidates) if faults else (simulate(seed, scale, candidates), ()))
     body_keys = {ballot.body.id: Ed25519PrivateKey.generate() for ballot in simulation.ballots}
     count_key = X25519PrivateKey.generate()
     committee, committee_keys = dry_run_committee(quorum=3)
@@ -136,6 +136,27 @@ def rehearse(seed: int, scale: str = "small", *, faults: bool = False, candidate
         simulation, data, count_key, Ed25519PrivateKey.generate(), committee_keys, ceremony, tuple(subs),
         missing, tied, FAULTS if faults else (),
     )
+
+
+def _needing_the_committee(seed: int, scale: str, candidates: int) -> tuple[Simulation, tuple[str, ...]]:
+    """The first seed from `seed` whose contest, with the tie fault, reaches the tie before anyone
+    is elected (a generated favourite may win outright in round one), so the fault is exercised."""
+    for attempt in range(seed, seed + 100):
+        plain = simulate(attempt, scale, candidates)
+        tied = tuple(name for name in CANDIDATE_POOL if name not in plain.candidates)[:2]
+        simulation = with_tie(plain, tied)
+        sections: dict[str, list] = {}
+        for ballot in simulation.ballots:
+            sections.setdefault(ballot.body.section, []).extend(
+                (tuple((name,) for name in row.ranking), row.count) for row in ballot.rows
+            )
+        contest = Contest.model_validate({
+            "id": "probe", "position": "Leader", "candidates": list(simulation.candidates), "tie_policy": ["refer"],
+            "sections": [{"id": sid, "name": name, "weight": weight} for sid, name, weight in SECTIONS],
+        })
+        if count(contest, {sid: from_rows(rows) for sid, rows in sections.items()}).status == "decision-needed":
+            return simulation, tied
+    raise CollegeError(f"no seed from {seed} to {seed + 99} gives a contest that reaches the tie", field="seed")
 
 
 def _return(contest: Contest, ballot: Ballot, made_at: datetime):
@@ -201,7 +222,7 @@ def _tamper(data: bytes) -> bytes:
     return json.dumps(envelope).encode("utf-8")
 
 
-def _with_tie(simulation: Simulation, tied: Sequence[str]) -> Simulation:
+def with_tie(simulation: Simulation, tied: Sequence[str]) -> Simulation:
     """Two more candidates with exactly equal support in every body, so they tie for lowest.
 
     A few papers of each body (a quarter of one per cent each) are given to them instead,
