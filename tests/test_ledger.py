@@ -257,7 +257,7 @@ print(" ".join(str(ledger.append("received", body=name, ids={"n": str(i)}).posit
 """
 
 
-@pytest.mark.parametrize("backend", ["local", "s3-server"])
+@pytest.mark.parametrize("backend", ["local", pytest.param("s3-server", marks=pytest.mark.slow)])
 def test_appenders_in_separate_processes_never_fork_the_chain(tmp_path, request, backend):
     env = dict(os.environ)
     if backend == "local":

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import itertools
-import multiprocessing
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -201,19 +202,33 @@ def test_a_key_cannot_sit_under_another_key(tmp_path):
         store.put("c", b"z")
 
 
-def _put_in_process(args) -> bool | str:
-    root, data = args
-    try:
-        return LocalStore(root).put("contested", data)
-    except StoreConflict:
-        return "conflict"
+# Each process imports only the store, and waits for the others before writing.
+WRITER = """
+import os, sys, time
+from college.store import LocalStore, StoreConflict
+root, go, name = sys.argv[1:4]
+store = LocalStore(root)
+while not os.path.exists(go):
+    time.sleep(0.01)
+try:
+    print(store.put("contested", name.encode()))
+except StoreConflict:
+    print("conflict")
+"""
 
 
 def test_racing_processes_never_overwrite_each_other(tmp_path):
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
-        outcomes = pool.map(_put_in_process, [(str(tmp_path), f"process {i}".encode()) for i in range(4)])
-    assert outcomes.count(True) == 1 and outcomes.count("conflict") == 3
-    assert LocalStore(tmp_path).get("contested") == f"process {outcomes.index(True)}".encode()
+    go = tmp_path / "go"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path / "store"), str(go), f"process {i}"], stdout=subprocess.PIPE, text=True
+        )
+        for i in range(4)
+    ]
+    go.touch()
+    outcomes = [process.communicate(timeout=120)[0].strip() for process in processes]
+    assert outcomes.count("True") == 1 and outcomes.count("conflict") == 3
+    assert LocalStore(tmp_path / "store").get("contested") == f"process {outcomes.index('True')}".encode()
 
 
 # --- S3: bucket settings --------------------------------------------------------------------
