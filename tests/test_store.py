@@ -243,11 +243,12 @@ def test_s3_objects_carry_a_legal_hold_where_the_bucket_has_object_lock(s3_endpo
 
 def test_s3_store_turns_versioning_on_and_works_without_object_lock(s3_endpoint):
     client = s3_client(s3_endpoint)
-    client.create_bucket(Bucket="plain-bucket")
-    store = S3Store("plain-bucket", "", client)
+    bucket = f"plain-{next(_buckets)}"
+    client.create_bucket(Bucket=bucket)
+    store = S3Store(bucket, "", client)
     assert store.put("a", b"x") and store.get("a") == b"x"
-    assert client.get_bucket_versioning(Bucket="plain-bucket")["Status"] == "Enabled"
-    assert "ObjectLockLegalHoldStatus" not in client.head_object(Bucket="plain-bucket", Key="a")
+    assert client.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert "ObjectLockLegalHoldStatus" not in client.head_object(Bucket=bucket, Key="a")
 
 
 def test_two_prefixes_in_one_bucket_are_two_stores(s3_endpoint):
@@ -383,11 +384,12 @@ def test_store_from_reads_paths_file_uris_and_s3_uris(tmp_path, aws, moto_server
     assert store_from(tmp_path.as_uri()).uri == tmp_path.resolve().as_uri()
     assert store_from(str(tmp_path)).root == tmp_path.resolve()
     monkeypatch.setenv("COLLEGE_S3_ENDPOINT_URL", moto_server)
-    create_bucket(s3_client(moto_server), "from-uri")
-    store = store_from("s3://from-uri/contest/2026")
-    assert isinstance(store, S3Store) and (store.bucket, store.prefix) == ("from-uri", "contest/2026")
-    assert store.put("a", b"x") and store.uri == "s3://from-uri/contest/2026"
-    monkeypatch.setenv("COLLEGE_STORE", "s3://from-uri/contest/2026")
+    bucket = f"from-uri-{next(_buckets)}"
+    create_bucket(s3_client(moto_server), bucket)
+    store = store_from(f"s3://{bucket}/contest/2026")
+    assert isinstance(store, S3Store) and (store.bucket, store.prefix) == (bucket, "contest/2026")
+    assert store.put("a", b"x") and store.uri == f"s3://{bucket}/contest/2026"
+    monkeypatch.setenv("COLLEGE_STORE", f"s3://{bucket}/contest/2026")
     assert store_from().get("a") == b"x"
 
 
