@@ -32,6 +32,7 @@ DUPLICATE = "duplicate"
 DECISION = "decision"
 OUTCOMES = (ACCEPTED, REJECTED, LATE)
 PROCEED_REASON = "count without missing returns"
+SUPERSEDES = "supersedes"  # in the ids of the entry that accepts or admits a return replacing another
 
 
 @dataclass
@@ -85,6 +86,26 @@ class Standings:
     def missing(self) -> list[str]:
         return [body.body for body in self.bodies.values() if body.counting is None]
 
+    def apply(self, kind: str, digest: str | None, body_id: str | None, reasons: Iterable[str] = ()) -> None:
+        """One more ledger event (kept up to date as events are appended, so no one re-reads the ledger)."""
+        body = self.bodies.get(body_id or "")
+        if body is None:
+            if kind == REJECTED:
+                self.unattributed[digest] = list(reasons)
+            return
+        if kind == RECEIVED and digest not in body.received:
+            body.received.append(digest)
+        elif kind == ACCEPTED:
+            body.accepted.append(digest)
+        elif kind == REJECTED:
+            body.rejected[digest] = list(reasons)
+        elif kind == LATE:
+            body.late.append(digest)
+        elif kind == ADMITTED:
+            body.admitted.append(digest)
+        elif kind == SUPERSEDED:
+            body.superseded.append(digest)
+
     def outcome_of(self, digest: str) -> str | None:
         for body in self.bodies.values():
             for event, digests in ((ACCEPTED, body.accepted), (REJECTED, body.rejected), (LATE, body.late)):
@@ -95,28 +116,10 @@ class Standings:
 
 def standings(contest: Contest, entries: Iterable[Entry]) -> Standings:
     """Each registered body's state after these ledger entries, in ledger order."""
-    bodies = {b.id: Standing(b.id, b.name, b.section) for b in contest.register}
-    unattributed: dict[str, list[str]] = {}
+    state = Standings({b.id: Standing(b.id, b.name, b.section) for b in contest.register}, {})
     for entry in entries:
-        kind, digest = entry.event, entry.object_hash
-        body = bodies.get(entry.body or "")
-        if body is None:
-            if kind == REJECTED:
-                unattributed[digest] = list(entry.reasons)
-            continue
-        if kind == RECEIVED and digest not in body.received:
-            body.received.append(digest)
-        elif kind == ACCEPTED:
-            body.accepted.append(digest)
-        elif kind == REJECTED:
-            body.rejected[digest] = list(entry.reasons)
-        elif kind == LATE:
-            body.late.append(digest)
-        elif kind == ADMITTED:
-            body.admitted.append(digest)
-        elif kind == SUPERSEDED:
-            body.superseded.append(digest)
-    return Standings(bodies, unattributed)
+        state.apply(entry.event, entry.object_hash, entry.body, entry.reasons)
+    return state
 
 
 def outcome_events(
@@ -132,11 +135,28 @@ def outcome_events(
         return [{"event": REJECTED, "object_hash": digest, "body": body, "reasons": reasons}]
     if late:
         return [{"event": LATE, "object_hash": digest, "body": body, "reasons": ["received after the returns deadline"]}]
-    events = [{"event": ACCEPTED, "object_hash": digest, "body": body, "reasons": []}]
     replaced = standing.replaced_by(digest) if standing is not None else None
+    events = [{"event": ACCEPTED, "object_hash": digest, "body": body, "reasons": []}]
     if replaced:
-        events.append({"event": SUPERSEDED, "object_hash": replaced, "body": body, "reasons": [f"superseded by {digest}"]})
+        events[0]["ids"] = {SUPERSEDES: replaced}
+        events.append(_superseded(body, replaced, digest))
     return events
+
+
+def _superseded(body: str | None, replaced: str, by: str) -> dict:
+    return {"event": SUPERSEDED, "object_hash": replaced, "body": body, "reasons": [f"superseded by {by}"]}
+
+
+def unrecorded_supersessions(entries: Iterable[Entry]) -> list[dict]:
+    """The `superseded` entries an accepting or admitting entry names (ids["supersedes"]) that are
+    not in the ledger: what a crash between the two appends left out, to be appended now."""
+    entries = list(entries)
+    recorded = {e.object_hash for e in entries if e.event == SUPERSEDED}
+    return [
+        _superseded(e.body, e.ids[SUPERSEDES], e.object_hash)
+        for e in entries
+        if e.event in (ACCEPTED, ADMITTED) and SUPERSEDES in e.ids and e.ids[SUPERSEDES] not in recorded
+    ]
 
 
 def admission_events(standing: Standing, digest: str, decided_by: str) -> list[dict]:
@@ -146,7 +166,8 @@ def admission_events(standing: Standing, digest: str, decided_by: str) -> list[d
     events = [{"event": ADMITTED, "object_hash": digest, "body": standing.body, "reasons": [f"admitted by {decided_by}"]}]
     replaced = standing.counting
     if replaced and replaced != digest:
-        events.append({"event": SUPERSEDED, "object_hash": replaced, "body": standing.body, "reasons": [f"superseded by {digest}"]})
+        events[0]["ids"] = {SUPERSEDES: replaced}
+        events.append(_superseded(standing.body, replaced, digest))
     return events
 
 

@@ -4,12 +4,14 @@ Issue 4 and DESIGN.md, Integrity. For each object in the inbox:
 1. keep its bytes write-once under their SHA-256 (`received/<sha256>`) and record
    `received` in the ledger, in the order the store received them;
 2. check it (college.returns.check_submission: provenance, opening with the count key,
-   signature, every rule), concurrently, one task per batch of files;
+   signature, every rule);
 3. record the outcome (accepted, rejected with every reason, late; the return it
    supersedes), and issue the signed receipt.
 
-Every step is idempotent (write-once objects, ledger entries recorded once), so a run
-that crashed anywhere is finished by running again, and the same bytes twice are one
+Steps 1 and 2 run concurrently, one task per batch of files (a task per file costs more
+in Prefect's bookkeeping than the work: shared/docs/prefect-notes.md section 5). Every
+step is idempotent (write-once objects, ledger entries recorded once), so a run that
+crashed anywhere is finished by running again, and the same bytes twice are one
 submission. Flow parameters are a path and a store URI; what a task returns is
 procedure only; the tasks that open returns are `embargoed` (flows/embargo.py).
 """
@@ -20,13 +22,13 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
-from prefect import flow, task, unmapped
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from college.ceremony import parse_count_key
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
-from college.ingest import RECEIVED, outcome_events, standings
+from college.ingest import RECEIVED, SUPERSEDED, outcome_events, standings, unrecorded_supersessions
 from college.ledger import Ledger
 from college.receipts import Received, issue_receipt
 from college.returns import check_submission, read_envelope
@@ -87,7 +89,6 @@ def receipt_key():
     return ed25519_private_from_secret(*_secret("COLLEGE_RECEIPT_KEY"))
 
 
-@task(retries=3, retry_delay_seconds=1)
 def receive(store: Store, inbox_key: str) -> Arrival:
     """Keep the bytes write-once under their hash; note who the clear envelope says sent them."""
     data = store.get(inbox_key)
@@ -99,6 +100,19 @@ def receive(store: Store, inbox_key: str) -> Arrival:
     except CollegeError:
         body, signer = None, None
     return Arrival(inbox_key, sha, len(data), store.stored_at(inbox_key).isoformat(), body, signer)
+
+
+@task(name="receive submissions", retries=3, retry_delay_seconds=1)
+def receive_batch(store: Store, inbox_keys: list[str]) -> list[Arrival]:
+    """Receive each file; one the store cannot give or keep now stays in the inbox for the next run
+    (it is not recorded, so it is not seen) and is named in the log, never skipped silently."""
+    arrivals = []
+    for key in inbox_keys:
+        try:
+            arrivals.append(receive(store, key))
+        except CollegeError as error:
+            get_run_logger().warning("could not receive %s now (%s); it stays in the inbox for the next run", key, error)
+    return arrivals
 
 
 @embargoed("check submissions", retries=2)
@@ -158,18 +172,27 @@ def seen_inbox_keys(ledger: Ledger) -> set[str]:
 
 
 def record_outcomes(contest: Contest, ledger: Ledger, checked: list[Checked]) -> None:
-    """Outcomes in order of receipt, so that a later return supersedes an earlier one."""
-    order = {e.object_hash: e.position for e in ledger.entries() if e.event == RECEIVED}
+    """Outcomes in order of receipt, so that a later return supersedes an earlier one.
+
+    The standings are read from the ledger once and kept up to date as events are appended.
+    A supersession a crash left unrecorded (the accepting entry names it) is recorded first.
+    """
+    for event in unrecorded_supersessions(ledger.entries()):
+        ledger.append(**event, once_key=f"{SUPERSEDED}:{event['object_hash']}")
+    entries = ledger.entries()
+    order = {e.object_hash: e.position for e in entries if e.event == RECEIVED}
+    state = standings(contest, entries)
     for item in sorted(checked, key=lambda c: order[c.digest]):
         if ledger.find(f"outcome:{item.digest}") is not None:
             continue
-        standing = standings(contest, ledger.entries()).bodies.get(item.body or "")
+        standing = state.bodies.get(item.body or "")
         body = item.body if standing is not None else None
         events = outcome_events(item.digest, body, item.accepted, item.late, list(item.reasons), standing)
         for number, event in enumerate(events):
             name = f"outcome:{item.digest}" if number == 0 else f"{event['event']}:{event['object_hash']}"
             flags = {f"flag-{i}": flag[:500] for i, flag in enumerate(item.flags)} if number == 0 else {}
-            ledger.append(**event, ids=flags, once_key=name)
+            entry = ledger.append(**(event | {"ids": event.get("ids", {}) | flags}), once_key=name)
+            state.apply(entry.event, entry.object_hash, entry.body, entry.reasons)
 
 
 def issue_receipts(contest: Contest, ledger: Ledger, store: Store, signing_key) -> int:
@@ -203,8 +226,10 @@ def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     where = store_from(store)
     ledger = Ledger(where)
     receipts_key = receipt_key()
-    keys = [k for k in where.list(INBOX) if k not in seen_inbox_keys(ledger)]
-    arrivals = [f.result() for f in receive.map(unmapped(where), keys)] if keys else []
+    seen = seen_inbox_keys(ledger)
+    keys = [k for k in where.list(INBOX) if k not in seen]
+    batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
+    arrivals = [a for f in receive_batch.map(unmapped(where), batches) for a in f.result()] if batches else []
     record_arrivals(ledger, arrivals)
     pending = undecided(ledger)
     batches = [pending[i : i + BATCH] for i in range(0, len(pending), BATCH)]

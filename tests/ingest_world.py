@@ -132,7 +132,7 @@ def ingest_without_prefect(contest: Contest, store: Store) -> None:
 
     ledger = Ledger(store)
     keys = [k for k in store.list(steps.INBOX) if k not in steps.seen_inbox_keys(ledger)]
-    steps.record_arrivals(ledger, [steps.receive.fn(store, key) for key in keys])
+    steps.record_arrivals(ledger, [steps.receive(store, key) for key in keys])
     pending = steps.undecided(ledger)
     checked = steps.check.fn(store, contest, pending) if pending else []
     steps.record_outcomes(contest, ledger, checked)

@@ -24,6 +24,7 @@ from college.ingest import (
     admission_events,
     outcome_events,
     standings,
+    unrecorded_supersessions,
 )
 from college.ledger import Ledger
 from college.store import NotInStore, Store, StoreConflict
@@ -277,3 +278,25 @@ def test_what_counts_is_the_last_valid_return_on_time_and_every_other_valid_one_
     expected = "accepted" if on_time else "late" if any(a and lt for a, lt in submissions) else (
         "rejected" if submissions else "missing")
     assert union.state == expected
+
+
+def test_the_accepting_entry_names_what_it_supersedes_so_a_crash_between_the_two_is_repaired(contest):
+    run = Pipeline(contest)
+    run.decide("first", UNION)
+    digest = run.receive("second", UNION)
+    accepting, superseding = outcome_events(digest, UNION, True, False, [], run.state().bodies[UNION])
+    assert accepting["ids"] == {"supersedes": sha("first")}
+    run.ledger.append(**accepting)  # ... and the process dies before the second entry
+    assert unrecorded_supersessions(run.ledger.entries()) == [superseding]
+    run.ledger.append(**superseding)
+    assert unrecorded_supersessions(run.ledger.entries()) == []
+    assert run.state().bodies[UNION].superseded == [sha("first")]
+
+
+def test_an_admission_that_replaces_a_return_names_it_too(contest):
+    run = Pipeline(contest)
+    run.decide("on-time", UNION)
+    run.decide("late", UNION, late=True)
+    admitting, superseding = admission_events(run.state().bodies[UNION], sha("late"), "Procedures Committee")
+    run.ledger.append(**admitting)
+    assert unrecorded_supersessions(run.ledger.entries()) == [superseding]

@@ -19,7 +19,15 @@ from rich.table import Table
 from college.cli.app import app, clean_errors, out
 from college.contest import load_contest
 from college.errors import CollegeError
-from college.ingest import admission_events, proceed_event, proceed_once_key, standings, status
+from college.ingest import (
+    SUPERSEDED,
+    admission_events,
+    proceed_event,
+    proceed_once_key,
+    standings,
+    status,
+    unrecorded_supersessions,
+)
 from college.ledger import Ledger
 from college.signing import digest
 from college.store import store_from
@@ -161,7 +169,8 @@ def _after_deadline(contest) -> None:
 
 def _append(ledger: Ledger, events: list[dict], by: str) -> None:
     for event in events:
-        ledger.append(**event, ids={"decided-by": by}, once_key=f"{event['event']}:{event['object_hash']}")
+        ids = event.pop("ids", {}) | {"decided-by": by}
+        ledger.append(**event, ids=ids, once_key=f"{event['event']}:{event['object_hash']}")
 
 
 @app.command()
@@ -180,6 +189,9 @@ def admit(
     sha = _full_digest(sha256, list(late))
     standing = late[sha]
     if sha in standing.admitted:
+        # a crash may have come between the admission and the supersession it names
+        for event in unrecorded_supersessions(ledger.entries()):
+            ledger.append(**event, once_key=f"{SUPERSEDED}:{event['object_hash']}")
         out.print(f"already admitted: {standing.body} {sha}", highlight=False, soft_wrap=True)
         return
     _append(ledger, admission_events(standing, sha, by), by)
