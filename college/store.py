@@ -85,7 +85,9 @@ class Store(ABC):
     @abstractmethod
     def stored_at(self, key: str) -> datetime:
         """When the store received the object (UTC), by the store's own clock, not the sender's:
-        it decides whether a return arrived before the deadline."""
+        it decides whether a return arrived before the deadline. S3 states it in whole
+        seconds (cut down, not rounded), so an object stored up to a second after a
+        deadline that is not a whole second can read as before it."""
 
     @abstractmethod
     def list(self, prefix: str = "") -> list[str]:
