@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from college.ceremony import Ceremony, Contribution
 from college.contest import Contest
 from college.declaration import Declaration
+from college.ingest import Status
 from college.ledger import Entry as LedgerEntry
 from college.nominations import ROW_MODELS as NOMINATION_ROWS
 from college.nominations import NominationsConfig, NominationsOutcome
@@ -43,6 +44,7 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "nominations-outcome": NominationsOutcome,
     "ledger-entry": LedgerEntry,
     "receipt": SignedReceipt,
+    "status": Status,
     **{stem: TypeAdapter(list[row]) for stem, row in NOMINATION_ROWS.items()},
 }
 
