@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from college.contest import Contest
 from college.errors import CollegeError
@@ -199,7 +200,7 @@ class BodyStatus(Model):
     name: Name
     section: Identifier
     expected: bool = True  # every registered body is expected to return
-    state: str
+    state: Literal["accepted", "admitted late", "late", "rejected", "missing"]
     counting: Hash | None
     received: list[Hash]
     accepted: list[Hash]
