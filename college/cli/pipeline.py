@@ -101,10 +101,11 @@ def ingest(contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")]
     load_contest(contest_file)  # a bad contest file is one clear line before Prefect starts
     where = store_from(store or None)
     summary = ingest_flow(str(contest_file), where.uri)
-    table = Table("state", "bodies", title=f"ingest: {where.uri}")
+    table = Table("state", "bodies", title="returning bodies")
     for state, number in sorted(summary.items()):
         table.add_row(state, str(number))
     out.print(table)
+    out.print(f"ingested {where.uri}: receipts in receipts/, `college status` for each body", highlight=False, soft_wrap=True)
 
 
 @app.command("status")
@@ -124,14 +125,17 @@ def status_command(
         typer.echo(report.model_dump_json(indent=2))
         return
     table = Table(
-        "body", "section", "state", "received", "accepted", "rejected", "superseded", "late", "admitted", "dup",
-        title=f"{contest.id}: returns ({report.ledger_entries} ledger entries)",
+        "body", "state", "recv", "acc", "rej", "sup", "late", "adm", "dup", "section", "name",
+        title=f"{contest.id}: {len(report.bodies)} returning bodies expected ({report.ledger_entries} ledger entries)",
+        caption="received, accepted, rejected, superseded, late, admitted, duplicates: submissions of each kind",
     )
+    for column in table.columns[:3]:
+        column.no_wrap = True
     for body in report.bodies:
         table.add_row(
-            f"{body.body}\n{body.name}", body.section, body.state, str(len(body.received)), str(len(body.accepted)),
-            str(len(body.rejected)), str(len(body.superseded)), str(len(body.late)), str(len(body.admitted)),
-            str(body.duplicates),
+            body.body, body.state, str(len(body.received)), str(len(body.accepted)), str(len(body.rejected)),
+            str(len(body.superseded)), str(len(body.late)), str(len(body.admitted)), str(body.duplicates),
+            body.section, body.name,
         )
     out.print(table)
     for body in report.bodies:
