@@ -6,21 +6,21 @@ supersedes the earlier one (both kept, the ledger says which counts); a return a
 the deadline is kept and recorded late, and counts only if the Procedures Committee's
 recorded decision admits it; a rejected submission is kept with its reasons.
 
-The ledger is the record: these functions read its entries (college/ledger.py) and say
-what to append, as keyword arguments of `Ledger.append`. Nothing here sees a figure of
-a return.
+The ledger is the record: the standings are read from its entries (college/ledger.py),
+and every event is appended through `record`, which also appends what the event
+supersedes. Nothing here sees a figure of a return.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from college.contest import Contest
 from college.errors import CollegeError
-from college.ledger import Entry, Hash
+from college.ledger import Entry, Hash, Ledger
 from college.model import Identifier, Model, Name
 
 RECEIVED = "received"
@@ -33,7 +33,9 @@ DUPLICATE = "duplicate"
 DECISION = "decision"
 OUTCOMES = (ACCEPTED, REJECTED, LATE)
 PROCEED_REASON = "count without missing returns"
-SUPERSEDES = "supersedes"  # in the ids of the entry that accepts or admits a return replacing another
+
+
+_UNKNOWN = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -43,12 +45,23 @@ class Standing:
     body: str
     name: str
     section: str
-    received: list[str] = field(default_factory=list)  # digests, in order of receipt
+    received: list[str] = field(default_factory=list)  # digests, in the store's order of receipt
     accepted: list[str] = field(default_factory=list)
     rejected: dict[str, list[str]] = field(default_factory=dict)  # digest -> reasons
     late: list[str] = field(default_factory=list)
     admitted: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
+    received_at: dict[str, datetime] = field(default_factory=dict)
+
+    def receive(self, digest: str, when: datetime | None) -> None:
+        """Keep `received` in the store's order of receipt, whatever order ingest recorded them in
+        (a file the store could not give in one run is recorded in a later one)."""
+        if digest in self.received:
+            return
+        self.received.append(digest)
+        if when is not None:
+            self.received_at[digest] = when
+        self.received.sort(key=lambda d: self.received_at.get(d, _UNKNOWN))  # stable: ledger order otherwise
 
     def _live(self) -> list[str]:
         return [d for d in self.received if (d in self.accepted or d in self.admitted) and d not in self.superseded]
@@ -59,13 +72,12 @@ class Standing:
         live = self._live()
         return live[-1] if live else None
 
-    def replaced_by(self, digest: str) -> str | None:
-        """The return that counted until `digest` arrived: the latest live one received before it."""
-        if digest not in self.received:
-            return None
-        earlier = self.received[: self.received.index(digest)]
-        live = [d for d in self._live() if d in earlier]
-        return live[-1] if live else None
+    def supersessions(self) -> list[dict]:
+        """The `superseded` events still to record: every accepted or admitted return of this body
+        but the one that counts is superseded by it. Recorded after each outcome or admission, and
+        at the start of every run, so a crash between the two appends is made good."""
+        counting = self.counting
+        return [_superseded(self.body, d, counting) for d in self._live() if d != counting]
 
     @property
     def state(self) -> str:
@@ -87,19 +99,21 @@ class Standings:
     def missing(self) -> list[str]:
         return [body.body for body in self.bodies.values() if body.counting is None]
 
-    def apply(self, kind: str, digest: str | None, body_id: str | None, reasons: Iterable[str] = ()) -> None:
-        """One more ledger event (kept up to date as events are appended, so no one re-reads the ledger)."""
-        body = self.bodies.get(body_id or "")
+    def apply(self, entry: Entry) -> None:
+        """One more ledger entry (kept up to date as entries are appended, so no one re-reads the ledger)."""
+        kind, digest = entry.event, entry.object_hash
+        body = self.bodies.get(entry.body or "")
         if body is None:
             if kind == REJECTED:
-                self.unattributed[digest] = list(reasons)
+                self.unattributed[digest] = list(entry.reasons)
             return
-        if kind == RECEIVED and digest not in body.received:
-            body.received.append(digest)
+        if kind == RECEIVED:
+            when = entry.ids.get("received-at")
+            body.receive(digest, datetime.fromisoformat(when) if when else None)
         elif kind == ACCEPTED:
             body.accepted.append(digest)
         elif kind == REJECTED:
-            body.rejected[digest] = list(reasons)
+            body.rejected[digest] = list(entry.reasons)
         elif kind == LATE:
             body.late.append(digest)
         elif kind == ADMITTED:
@@ -116,60 +130,46 @@ class Standings:
 
 
 def standings(contest: Contest, entries: Iterable[Entry]) -> Standings:
-    """Each registered body's state after these ledger entries, in ledger order."""
+    """Each registered body's state after these ledger entries."""
     state = Standings({b.id: Standing(b.id, b.name, b.section) for b in contest.register}, {})
     for entry in entries:
-        state.apply(entry.event, entry.object_hash, entry.body, entry.reasons)
+        state.apply(entry)
     return state
 
 
-def outcome_events(
-    digest: str, body: str | None, accepted: bool, late: bool, reasons: list[str], standing: Standing | None
-) -> list[dict]:
-    """The ledger events for one checked submission, given its body's standing (its receipt recorded).
-
-    A valid return on time supersedes the one that counted until now; a late one is only
-    recorded (the committee may admit it); anything with a problem is rejected with every
-    reason.
-    """
+def outcome_event(digest: str, body: str | None, accepted: bool, late: bool, reasons: list[str]) -> dict:
+    """The ledger event for one checked submission: accepted when valid and on time; late when
+    valid and after the deadline (recorded only: the committee may admit it); otherwise rejected
+    with every reason. What it supersedes follows from the standings (`Standing.supersessions`)."""
     if not accepted:
-        return [{"event": REJECTED, "object_hash": digest, "body": body, "reasons": reasons}]
+        return {"event": REJECTED, "object_hash": digest, "body": body, "reasons": reasons}
     if late:
-        return [{"event": LATE, "object_hash": digest, "body": body, "reasons": ["received after the returns deadline"]}]
-    replaced = standing.replaced_by(digest) if standing is not None else None
-    events = [{"event": ACCEPTED, "object_hash": digest, "body": body, "reasons": []}]
-    if replaced:
-        events[0]["ids"] = {SUPERSEDES: replaced}
-        events.append(_superseded(body, replaced, digest))
-    return events
+        return {"event": LATE, "object_hash": digest, "body": body, "reasons": ["received after the returns deadline"]}
+    return {"event": ACCEPTED, "object_hash": digest, "body": body, "reasons": []}
 
 
-def _superseded(body: str | None, replaced: str, by: str) -> dict:
+def _superseded(body: str, replaced: str, by: str) -> dict:
     return {"event": SUPERSEDED, "object_hash": replaced, "body": body, "reasons": [f"superseded by {by}"]}
 
 
-def unrecorded_supersessions(entries: Iterable[Entry]) -> list[dict]:
-    """The `superseded` entries an accepting or admitting entry names (ids["supersedes"]) that are
-    not in the ledger: what a crash between the two appends left out, to be appended now."""
-    entries = list(entries)
-    recorded = {e.object_hash for e in entries if e.event == SUPERSEDED}
-    return [
-        _superseded(e.body, e.ids[SUPERSEDES], e.object_hash)
-        for e in entries
-        if e.event in (ACCEPTED, ADMITTED) and SUPERSEDES in e.ids and e.ids[SUPERSEDES] not in recorded
-    ]
-
-
-def admission_events(standing: Standing, digest: str, decided_by: str) -> list[dict]:
-    """The committee admits a late return: it counts, and supersedes what counted before."""
+def admission_event(standing: Standing, digest: str, decided_by: str) -> dict:
+    """The committee admits a late return: it counts (and supersedes what counted before)."""
     if digest not in standing.late:
         raise CollegeError(f"{digest} is not a late return from {standing.body}", field="digest")
-    events = [{"event": ADMITTED, "object_hash": digest, "body": standing.body, "reasons": [f"admitted by {decided_by}"]}]
-    replaced = standing.counting
-    if replaced and replaced != digest:
-        events[0]["ids"] = {SUPERSEDES: replaced}
-        events.append(_superseded(standing.body, replaced, digest))
-    return events
+    return {"event": ADMITTED, "object_hash": digest, "body": standing.body, "reasons": [f"admitted by {decided_by}"]}
+
+
+def record(ledger: Ledger, state: Standings, event: dict, once_key: str) -> Entry:
+    """Append `event` once, keep `state` up to date, then record what it supersedes."""
+    entry = ledger.append(**event, once_key=once_key)
+    state.apply(entry)
+    record_supersessions(ledger, state, state.bodies.get(entry.body or ""))
+    return entry
+
+
+def record_supersessions(ledger: Ledger, state: Standings, standing: Standing | None) -> None:
+    for event in standing.supersessions() if standing is not None else []:
+        state.apply(ledger.append(**event, once_key=f"{SUPERSEDED}:{event['object_hash']}"))
 
 
 def proceed_once_key(contest: Contest) -> str:

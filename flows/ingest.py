@@ -28,7 +28,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from college.ceremony import parse_count_key
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
-from college.ingest import RECEIVED, SUPERSEDED, outcome_events, standings, unrecorded_supersessions
+from college.ingest import RECEIVED, outcome_event, record, record_supersessions, standings
 from college.ledger import Ledger
 from college.receipts import Received, issue_receipt
 from college.returns import check_submission, read_envelope
@@ -172,27 +172,23 @@ def seen_inbox_keys(ledger: Ledger) -> set[str]:
 
 
 def record_outcomes(contest: Contest, ledger: Ledger, checked: list[Checked]) -> None:
-    """Outcomes in order of receipt, so that a later return supersedes an earlier one.
+    """Each outcome, then what it supersedes (a later valid return on time replaces an earlier one).
 
-    The standings are read from the ledger once and kept up to date as events are appended.
-    A supersession a crash left unrecorded (the accepting entry names it) is recorded first.
+    The standings are read from the ledger once and kept up to date as entries are appended.
+    Supersessions a crash left unrecorded are recorded first.
     """
-    for event in unrecorded_supersessions(ledger.entries()):
-        ledger.append(**event, once_key=f"{SUPERSEDED}:{event['object_hash']}")
     entries = ledger.entries()
     order = {e.object_hash: e.position for e in entries if e.event == RECEIVED}
     state = standings(contest, entries)
+    for standing in state.bodies.values():
+        record_supersessions(ledger, state, standing)
     for item in sorted(checked, key=lambda c: order[c.digest]):
         if ledger.find(f"outcome:{item.digest}") is not None:
             continue
-        standing = state.bodies.get(item.body or "")
-        body = item.body if standing is not None else None
-        events = outcome_events(item.digest, body, item.accepted, item.late, list(item.reasons), standing)
-        for number, event in enumerate(events):
-            name = f"outcome:{item.digest}" if number == 0 else f"{event['event']}:{event['object_hash']}"
-            flags = {f"flag-{i}": flag[:500] for i, flag in enumerate(item.flags)} if number == 0 else {}
-            entry = ledger.append(**(event | {"ids": event.get("ids", {}) | flags}), once_key=name)
-            state.apply(entry.event, entry.object_hash, entry.body, entry.reasons)
+        body = item.body if item.body in state.bodies else None
+        event = outcome_event(item.digest, body, item.accepted, item.late, list(item.reasons))
+        event["ids"] = {f"flag-{i}": flag[:500] for i, flag in enumerate(item.flags)}
+        record(ledger, state, event, f"outcome:{item.digest}")
 
 
 def issue_receipts(contest: Contest, ledger: Ledger, store: Store, signing_key) -> int:

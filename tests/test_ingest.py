@@ -7,7 +7,7 @@ counts and keeps every reason; a submission naming no registered body is kept ap
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -21,16 +21,18 @@ from college.ingest import (
     RECEIVED,
     REJECTED,
     SUPERSEDED,
-    admission_events,
-    outcome_events,
+    admission_event,
+    outcome_event,
+    record,
+    record_supersessions,
     standings,
-    unrecorded_supersessions,
 )
 from college.ledger import Ledger
 from college.store import NotInStore, Store, StoreConflict
 from tests.test_returns import make_world
 
 UNION, SOCIETY = "makers-union", "fabian-readers"
+T0 = datetime(2026, 8, 30, 9, tzinfo=UTC)
 
 
 class MemoryStore(Store):
@@ -77,33 +79,41 @@ def sha(label: str) -> str:
 
 
 class Pipeline:
-    """Records what the ingest flow records, in the same order: receipt, then the outcome events."""
+    """Records what the ingest flow records, in the same way: receipt, then the outcome and what it supersedes."""
 
     def __init__(self, contest):
         self.contest = contest
         self.ledger = Ledger(MemoryStore())
+        self.clock = iter(T0 + timedelta(minutes=n) for n in range(1000))
 
     def state(self):
         return standings(self.contest, self.ledger.entries())
 
-    def receive(self, label: str, body: str | None) -> str:
+    def receive(self, label: str, body: str | None, at: datetime | None = None) -> str:
         digest = sha(label)
-        self.ledger.append(RECEIVED, body=body, object_hash=digest, once_key=f"received:{digest}")
+        at = at or next(self.clock)
+        self.ledger.append(RECEIVED, body=body, object_hash=digest, ids={"received-at": at.isoformat()},
+                           once_key=f"received:{digest}")
         return digest
 
-    def decide(self, label: str, body: str | None, accepted=True, late=False, reasons=()) -> list[dict]:
-        digest = self.receive(label, body)
-        standing = self.state().bodies.get(body or "")
-        events = outcome_events(digest, body if standing else None, accepted, late, list(reasons), standing)
-        for event in events:
-            self.ledger.append(**event)
-        return events
+    def _new(self, start: int) -> list[tuple[str, str]]:
+        return [(e.event, e.object_hash) for e in self.ledger.entries()[start:]]
 
-    def admit(self, label: str, body: str) -> list[dict]:
-        events = admission_events(self.state().bodies[body], sha(label), "Procedures Committee")
-        for event in events:
-            self.ledger.append(**event)
-        return events
+    def decide(self, label: str, body: str | None, accepted=True, late=False, reasons=(), receive=True):
+        """Receive (unless already received) and decide; returns the (event, digest) pairs appended for the outcome."""
+        digest = self.receive(label, body) if receive else sha(label)
+        start = len(self.ledger.entries())
+        state = self.state()
+        event = outcome_event(digest, body if body in state.bodies else None, accepted, late, list(reasons))
+        record(self.ledger, state, event, f"outcome:{digest}")
+        return self._new(start)
+
+    def admit(self, label: str, body: str):
+        start = len(self.ledger.entries())
+        state = self.state()
+        record(self.ledger, state, admission_event(state.bodies[body], sha(label), "Procedures Committee"),
+               f"admitted:{sha(label)}")
+        return self._new(start)
 
 
 def test_with_nothing_received_every_registered_body_is_missing(contest):
@@ -116,8 +126,9 @@ def test_with_nothing_received_every_registered_body_is_missing(contest):
 
 def test_a_valid_return_on_time_is_accepted_and_counts(contest):
     run = Pipeline(contest)
-    events = run.decide("first", UNION)
-    assert events == [{"event": ACCEPTED, "object_hash": sha("first"), "body": UNION, "reasons": []}]
+    assert run.decide("first", UNION) == [(ACCEPTED, sha("first"))]
+    assert outcome_event(sha("first"), UNION, True, False, []) == {
+        "event": ACCEPTED, "object_hash": sha("first"), "body": UNION, "reasons": []}
     union = run.state().bodies[UNION]
     assert union.state == "accepted" and union.counting == sha("first")
     assert UNION not in run.state().missing
@@ -127,9 +138,9 @@ def test_a_valid_return_on_time_is_accepted_and_counts(contest):
 def test_a_later_valid_return_supersedes_the_one_that_counted_and_both_are_kept(contest):
     run = Pipeline(contest)
     run.decide("first", UNION)
-    events = run.decide("second", UNION)
-    assert [e["event"] for e in events] == [ACCEPTED, SUPERSEDED]
-    assert events[1]["object_hash"] == sha("first") and events[1]["reasons"] == [f"superseded by {sha('second')}"]
+    assert run.decide("second", UNION) == [(ACCEPTED, sha("second")), (SUPERSEDED, sha("first"))]
+    superseded = run.ledger.find(f"superseded:{sha('first')}")
+    assert superseded.reasons == [f"superseded by {sha('second')}"] and superseded.body == UNION
     union = run.state().bodies[UNION]
     assert union.received == [sha("first"), sha("second")]
     assert union.counting == sha("second") and union.superseded == [sha("first")]
@@ -139,40 +150,37 @@ def test_a_third_return_supersedes_the_second_not_the_first_again(contest):
     run = Pipeline(contest)
     for label in ("first", "second"):
         run.decide(label, UNION)
-    events = run.decide("third", UNION)
-    assert events[1]["object_hash"] == sha("second")
+    assert run.decide("third", UNION) == [(ACCEPTED, sha("third")), (SUPERSEDED, sha("second"))]
     union = run.state().bodies[UNION]
     assert union.counting == sha("third") and union.superseded == [sha("first"), sha("second")]
 
 
-def test_replaced_by_is_the_live_return_received_just_before(contest):
+def test_a_rejected_return_in_between_changes_nothing(contest):
     run = Pipeline(contest)
     run.decide("first", UNION)
     run.decide("broken", UNION, accepted=False, reasons=["returned-arithmetic: does not add up"])
-    run.receive("second", UNION)  # received, not decided yet
-    union = run.state().bodies[UNION]
-    assert union.replaced_by(sha("second")) == sha("first")  # the rejected one in between never counted
-    assert union.replaced_by(sha("first")) is None  # nothing counted before the first
-    assert union.replaced_by(sha("never-received")) is None
+    assert run.decide("second", UNION) == [(ACCEPTED, sha("second")), (SUPERSEDED, sha("first"))]
 
 
-def test_the_order_is_the_order_of_receipt_not_of_deciding(contest):
-    """Outcomes are recorded in order of receipt (flows/ingest.py sorts them so): a return received
-    earlier never supersedes one received later."""
+def test_the_order_is_the_stores_order_of_receipt_not_the_order_of_recording(contest):
+    """A file the store could not give in one run is recorded in a later one: received earlier
+    by the store, it is superseded at once by the return the store received after it."""
     run = Pipeline(contest)
-    run.receive("early", UNION)
-    run.receive("later", UNION)
+    run.receive("early", UNION, at=T0)
+    run.receive("later", UNION, at=T0 + timedelta(minutes=5))
+    run.decide("later", UNION, receive=False)
+    # the early one's outcome is recorded last, yet the later return still counts
+    assert run.decide("early", UNION, receive=False) == [(ACCEPTED, sha("early")), (SUPERSEDED, sha("early"))]
+    assert run.ledger.find(f"superseded:{sha('early')}").reasons == [f"superseded by {sha('later')}"]
     union = run.state().bodies[UNION]
-    assert union.replaced_by(sha("later")) is None  # 'early' is not live yet
-    run.decide("early", UNION)
-    assert run.state().bodies[UNION].replaced_by(sha("later")) == sha("early")
+    assert union.received == [sha("early"), sha("later")] and union.counting == sha("later")
 
 
 def test_a_rejected_return_never_counts_and_keeps_every_reason(contest):
     run = Pipeline(contest)
     reasons = ["returned-arithmetic: does not add up", "declaration-missing: the ineligible figure is missing"]
-    events = run.decide("bad", UNION, accepted=False, reasons=reasons)
-    assert events == [{"event": REJECTED, "object_hash": sha("bad"), "body": UNION, "reasons": reasons}]
+    assert run.decide("bad", UNION, accepted=False, reasons=reasons) == [(REJECTED, sha("bad"))]
+    assert run.ledger.find(f"outcome:{sha('bad')}").reasons == reasons
     union = run.state().bodies[UNION]
     assert union.state == "rejected" and union.counting is None and union.rejected == {sha("bad"): reasons}
     assert UNION in run.state().missing
@@ -181,31 +189,26 @@ def test_a_rejected_return_never_counts_and_keeps_every_reason(contest):
 def test_a_rejected_return_after_an_accepted_one_supersedes_nothing(contest):
     run = Pipeline(contest)
     run.decide("good", UNION)
-    events = run.decide("bad", UNION, accepted=False, reasons=["section: not the body's section"])
-    assert [e["event"] for e in events] == [REJECTED]
+    assert run.decide("bad", UNION, accepted=False, reasons=["section: not the body's section"]) == [(REJECTED, sha("bad"))]
     union = run.state().bodies[UNION]
     assert union.state == "accepted" and union.counting == sha("good") and union.superseded == []
 
 
 def test_a_late_return_with_problems_is_rejected_not_late(contest):
     run = Pipeline(contest)
-    events = run.decide("late-bad", UNION, accepted=False, late=True, reasons=["key-id: not the registered key"])
-    assert [e["event"] for e in events] == [REJECTED]
+    assert run.decide("late-bad", UNION, accepted=False, late=True, reasons=["key-id: not the registered key"]) == [
+        (REJECTED, sha("late-bad"))]
 
 
 def test_a_late_return_is_kept_and_counts_only_once_admitted(contest):
     run = Pipeline(contest)
-    events = run.decide("late", SOCIETY, late=True)
-    assert events == [
-        {"event": LATE, "object_hash": sha("late"), "body": SOCIETY, "reasons": ["received after the returns deadline"]}
-    ]
+    assert run.decide("late", SOCIETY, late=True) == [(LATE, sha("late"))]
+    assert run.ledger.find(f"outcome:{sha('late')}").reasons == ["received after the returns deadline"]
     society = run.state().bodies[SOCIETY]
     assert society.state == "late" and society.counting is None and SOCIETY in run.state().missing
 
-    admitted = run.admit("late", SOCIETY)
-    assert admitted == [
-        {"event": ADMITTED, "object_hash": sha("late"), "body": SOCIETY, "reasons": ["admitted by Procedures Committee"]}
-    ]
+    assert run.admit("late", SOCIETY) == [(ADMITTED, sha("late"))]
+    assert run.ledger.find(f"admitted:{sha('late')}").reasons == ["admitted by Procedures Committee"]
     society = run.state().bodies[SOCIETY]
     assert society.state == "admitted late" and society.counting == sha("late") and SOCIETY not in run.state().missing
 
@@ -213,12 +216,10 @@ def test_a_late_return_is_kept_and_counts_only_once_admitted(contest):
 def test_a_late_return_does_not_displace_the_one_on_time_until_admitted(contest):
     run = Pipeline(contest)
     run.decide("on-time", UNION)
-    events = run.decide("late", UNION, late=True)
-    assert [e["event"] for e in events] == [LATE]  # no supersession: the late one is only recorded
+    assert run.decide("late", UNION, late=True) == [(LATE, sha("late"))]  # recorded only
     assert run.state().bodies[UNION].counting == sha("on-time")
 
-    events = run.admit("late", UNION)
-    assert [(e["event"], e["object_hash"]) for e in events] == [(ADMITTED, sha("late")), (SUPERSEDED, sha("on-time"))]
+    assert run.admit("late", UNION) == [(ADMITTED, sha("late")), (SUPERSEDED, sha("on-time"))]
     union = run.state().bodies[UNION]
     assert union.counting == sha("late") and union.superseded == [sha("on-time")] and union.state == "admitted late"
 
@@ -229,7 +230,7 @@ def test_only_a_late_return_can_be_admitted(contest):
     run.decide("bad", UNION, accepted=False, reasons=["scrutineer: not the registered one"])
     for label in ("on-time", "bad", "never-received"):
         with pytest.raises(CollegeError, match="is not a late return from makers-union"):
-            admission_events(run.state().bodies[UNION], sha(label), "Procedures Committee")
+            admission_event(run.state().bodies[UNION], sha(label), "Procedures Committee")
 
 
 def test_a_submission_naming_no_registered_body_is_kept_apart_with_its_reasons(contest):
@@ -249,6 +250,22 @@ def test_the_same_digest_received_twice_is_one_submission(contest):
     run.receive("once", UNION)
     run.ledger.append(RECEIVED, body=UNION, object_hash=sha("once"))  # even without the once key
     assert run.state().bodies[UNION].received == [sha("once")]
+
+
+def test_a_supersession_a_crash_left_out_is_recorded_by_the_next_run(contest):
+    run = Pipeline(contest)
+    run.decide("first", UNION)
+    digest = run.receive("second", UNION)
+    run.ledger.append(**outcome_event(digest, UNION, True, False, []), once_key=f"outcome:{digest}")
+    # ... and the process dies before recording the supersession
+    state = run.state()
+    assert state.bodies[UNION].counting == sha("second")  # what counts is right even so
+    assert state.bodies[UNION].supersessions() == [
+        {"event": SUPERSEDED, "object_hash": sha("first"), "body": UNION, "reasons": [f"superseded by {digest}"]}]
+    record_supersessions(run.ledger, state, state.bodies[UNION])
+    record_supersessions(run.ledger, state, state.bodies[UNION])  # once only
+    assert run.state().bodies[UNION].superseded == [sha("first")]
+    assert [e.event for e in run.ledger.entries()].count(SUPERSEDED) == 1
 
 
 def test_bodies_stand_independently(contest):
@@ -279,24 +296,3 @@ def test_what_counts_is_the_last_valid_return_on_time_and_every_other_valid_one_
         "rejected" if submissions else "missing")
     assert union.state == expected
 
-
-def test_the_accepting_entry_names_what_it_supersedes_so_a_crash_between_the_two_is_repaired(contest):
-    run = Pipeline(contest)
-    run.decide("first", UNION)
-    digest = run.receive("second", UNION)
-    accepting, superseding = outcome_events(digest, UNION, True, False, [], run.state().bodies[UNION])
-    assert accepting["ids"] == {"supersedes": sha("first")}
-    run.ledger.append(**accepting)  # ... and the process dies before the second entry
-    assert unrecorded_supersessions(run.ledger.entries()) == [superseding]
-    run.ledger.append(**superseding)
-    assert unrecorded_supersessions(run.ledger.entries()) == []
-    assert run.state().bodies[UNION].superseded == [sha("first")]
-
-
-def test_an_admission_that_replaces_a_return_names_it_too(contest):
-    run = Pipeline(contest)
-    run.decide("on-time", UNION)
-    run.decide("late", UNION, late=True)
-    admitting, superseding = admission_events(run.state().bodies[UNION], sha("late"), "Procedures Committee")
-    run.ledger.append(**admitting)
-    assert unrecorded_supersessions(run.ledger.entries()) == [superseding]

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import flows.ingest as ingest_module
 from college.cli import app
+from college.errors import CollegeError
 from college.ingest import status
 from college.ledger import Ledger
 from college.receipts import read_receipt, verify_receipt
@@ -221,3 +222,31 @@ def test_no_figure_of_a_return_reaches_prefect_the_ledger_receipts_status_or_log
     # the scan looked where this run was recorded: its parameters (a path) are in that database
     assert scan_sqlite(prefect_database(), [str(college.contest_file)])
     assert store.list("ledger/") and store.list("receipts/")
+
+
+def test_a_file_the_store_cannot_give_now_stops_nothing_and_is_received_on_the_next_run(world, monkeypatch, caplog):
+    college, store = world
+    files = fill_inbox(college, store)
+    stuck = "inbox/04-society-02.sealed"  # the first of society-02's two returns
+
+    class Flaky(LocalStore):
+        def get(self, key):
+            if key == stuck:
+                raise CollegeError("S3 did not deliver the object after 5 attempts", field=key)
+            return super().get(key)
+
+    monkeypatch.setattr(ingest_module, "store_from", lambda uri=None: Flaky(store.root))
+    caplog.set_level(logging.WARNING)
+    ingest(str(college.contest_file), store.uri)
+    assert not store.exists(f"receipts/{digest(files['society-02'])}.json")
+    assert len(store.list("receipts/")) == len(set(files.values())) - 1  # every other file went through
+    assert f"could not receive {stuck} now" in caplog.text
+
+    monkeypatch.setattr(ingest_module, "store_from", lambda uri=None: store)
+    ingest(str(college.contest_file), store.uri)
+    outcomes = every_receipt_verifies(college, store)
+    assert outcomes[digest(files["society-02"])] == "accepted"
+    no_entry_twice(store)
+    # received by the store before the correction, so superseded by it, though recorded after it
+    society = next(b for b in status(college.contest, Ledger(store).entries()).bodies if b.body == "society-02")
+    assert society.superseded == [digest(files["society-02"])] and society.counting == digest(files["society-02-fixed"])

@@ -20,13 +20,14 @@ from college.cli.app import app, clean_errors, out
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.ingest import (
-    SUPERSEDED,
-    admission_events,
+    ADMITTED,
+    admission_event,
     proceed_event,
     proceed_once_key,
+    record,
+    record_supersessions,
     standings,
     status,
-    unrecorded_supersessions,
 )
 from college.ledger import Ledger
 from college.signing import digest
@@ -171,12 +172,6 @@ def _after_deadline(contest) -> None:
         )
 
 
-def _append(ledger: Ledger, events: list[dict], by: str) -> None:
-    for event in events:
-        ids = event.pop("ids", {}) | {"decided-by": by}
-        ledger.append(**event, ids=ids, once_key=f"{event['event']}:{event['object_hash']}")
-
-
 @app.command()
 @clean_errors
 def admit(
@@ -192,13 +187,12 @@ def admit(
     late = {d: s for s in state.bodies.values() for d in s.late}
     sha = _full_digest(sha256, list(late))
     standing = late[sha]
+    event = admission_event(standing, sha, by) | {"ids": {"decided-by": by}}
     if sha in standing.admitted:
-        # a crash may have come between the admission and the supersession it names
-        for event in unrecorded_supersessions(ledger.entries()):
-            ledger.append(**event, once_key=f"{SUPERSEDED}:{event['object_hash']}")
+        record_supersessions(ledger, state, standing)  # what a crash after the admission may have left out
         out.print(f"already admitted: {standing.body} {sha}", highlight=False, soft_wrap=True)
         return
-    _append(ledger, admission_events(standing, sha, by), by)
+    record(ledger, state, event, f"{ADMITTED}:{sha}")
     out.print(f"admitted the late return {sha} from {standing.body} ({standing.name}), decided by {by}",
               markup=False, highlight=False, soft_wrap=True)
 
