@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -515,6 +516,8 @@ def _schema_problems(error: ValidationError, who: str) -> list[Problem]:
         parts = [str(p) if isinstance(p, int) or p in known else "(unknown key)" for p in item["loc"]]
         where = ".".join(parts) or "(top level)"
         message = _SCHEMA_TEXTS.get(item["type"], item["msg"])
+        if re.search(r"\d{4,}", message):  # pydantic names no input, but a long number reads like a figure
+            message = f"the value breaks the rule {item['type']}"
         problems.append(_problem(who, where, f"schema.{item['type']}", detail=message))
     return problems
 

@@ -187,6 +187,7 @@ CATALOGUE = [
     ("a field missing", _without("valid"), "schema.missing", "valid"),
     ("an extra field", _doc(turnout="37%"), "schema.extra_forbidden", "(unknown key)"),
     ("a time without its zone", _doc(made_at="2026-08-30T10:00:00"), "schema.timezone_aware", "made_at"),
+    ("a time beyond the year 9999", _doc(made_at=253_402_300_800_000), "schema.datetime_parsing", "made_at"),
     ("an unknown return format", _doc(format="college-return/2"), "schema.literal_error", "format"),
     ("a ranking that is not a list", _rows({"ranking": "Ann Example", "count": 93_177, "breakdown": None}),
      "schema.list_type", "profile.2.ranking"),
