@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from prefect import flow, get_run_logger, task, unmapped
+from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from college.ceremony import parse_count_key
@@ -102,10 +103,11 @@ def receive(store: Store, inbox_key: str) -> Arrival:
     return Arrival(inbox_key, sha, len(data), store.stored_at(inbox_key).isoformat(), body, signer)
 
 
-@task(name="receive submissions", retries=3, retry_delay_seconds=1)
+@task(name="receive submissions", retries=3, retry_delay_seconds=1, persist_result=False, cache_policy=NO_CACHE)
 def receive_batch(store: Store, inbox_keys: list[str]) -> list[Arrival]:
     """Receive each file; one the store cannot give or keep now stays in the inbox for the next run
-    (it is not recorded, so it is not seen) and is named in the log, never skipped silently."""
+    (it is not recorded, so it is not seen) and is named in the log, never skipped silently.
+    Nothing is cached or kept: the store cannot be hashed, and nothing here needs keeping."""
     arrivals = []
     for key in inbox_keys:
         try:
