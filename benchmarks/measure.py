@@ -2,7 +2,8 @@
 
 The peak is the child's own maximum resident set size, from
 resource.getrusage(RUSAGE_CHILDREN) in this process, which has exactly one child.
-Prints one JSON line: seconds, peak_mib, returncode. The child's output goes to
+Prints one JSON line: seconds (wall), cpu (user + system seconds, which other work on
+the machine hardly changes), peak_mib, returncode. The child's output goes to
 this process's stdout file descriptor unchanged.
 
 Usage: python measure.py COMMAND [ARG ...]
@@ -17,5 +18,6 @@ import time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=sys.stdout, stderr=sys.stderr).returncode
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mib": peak, "returncode": code}), file=sys.stderr)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+figures = {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}
+print(json.dumps({**figures, "returncode": code}), file=sys.stderr)

@@ -69,32 +69,38 @@ def measure(command: list[str], timeout: float | None = None) -> dict:
     return {**figures, "stdout": out, "timed_out": False}
 
 
-def best(command: list[str], repeat: int) -> dict:
-    runs = [measure(command) for _ in range(repeat)]
-    fastest = min(runs, key=lambda r: r["seconds"])
-    return {**fastest, "peak_mib": max(r["peak_mib"] for r in runs), "runs": [r["seconds"] for r in runs]}
+def fastest(runs: list[dict]) -> dict:
+    """The best run's figures, with the largest peak memory seen and every run's time."""
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "peak_mib": max(r["peak_mib"] for r in runs), "runs": [round(r["seconds"], 3) for r in runs]}
 
 
-def work(contest: Path, files: dict[str, list[Path]], repeat: int) -> dict:
-    """The count's work, timed inside a fresh process each time (best of `repeat`)."""
+def work(contest: Path, files: dict[str, list[Path]]) -> dict:
+    """The count's work, timed inside a fresh process."""
     sections = [f"{sid}={p}" for sid, paths in files.items() for p in paths]
-    runs = []
-    for _ in range(repeat):
-        run = measure([PYTHON, str(HERE / "work.py"), str(contest), *sections])
-        runs.append({**json.loads(run["stdout"]), "process_peak_mib": run["peak_mib"]})
-    fastest = min(runs, key=lambda r: r["seconds"])
-    return {**fastest, "peak_mib": max(r["process_peak_mib"] for r in runs), "runs": [r["seconds"] for r in runs]}
+    run = measure([PYTHON, str(HERE / "work.py"), str(contest), *sections])
+    return {**json.loads(run["stdout"]), "peak_mib": run["peak_mib"]}
 
 
-def cli(contest: Path, files: dict[str, list[Path]], repeat: int) -> dict:
+def cli(contest: Path, files: dict[str, list[Path]]) -> dict:
     """The whole `college count` process, JSON output."""
     sections = [arg for sid, paths in files.items() for p in paths for arg in ("--section", f"{sid}={p}")]
-    return best([COLLEGE, "count", str(contest), *sections, "--format", "json"], repeat)
+    return measure([COLLEGE, "count", str(contest), *sections, "--format", "json"])
 
 
-def floor(files: list[Path], repeat: int) -> dict:
-    runs = [json.loads(measure([PYTHON, str(HERE / "floor.py"), *map(str, files)])["stdout"]) for _ in range(repeat)]
-    return min(runs, key=lambda r: r["seconds"])
+def floor(files: list[Path]) -> dict:
+    run = measure([PYTHON, str(HERE / "floor.py"), *map(str, files)])
+    return {**json.loads(run["stdout"]), "peak_mib": run["peak_mib"]}
+
+
+def interleaved(repeat: int, **jobs) -> dict[str, dict]:
+    """Each job `repeat` times, taking turns, so that a busy spell on the machine slows
+    every job alike rather than one; the fastest run of each."""
+    runs: dict[str, list[dict]] = {name: [] for name in jobs}
+    for _ in range(repeat):
+        for name, job in jobs.items():
+            runs[name].append(job())
+    return {name: fastest(r) for name, r in runs.items()}
 
 
 def cpu_pressure() -> str:
@@ -119,26 +125,28 @@ def three_sections(papers: int, repeat: int, report: dict) -> None:
     files = data.three_sections(folder, papers)
     contest = data.write_contest(folder)
     flat = [p for paths in files.values() for p in paths]
-    w = work(contest, files, repeat)
-    c = cli(contest, files, repeat)
-    f = floor(flat, repeat)
+    figures = interleaved(
+        repeat, work=lambda: work(contest, files), cli=lambda: cli(contest, files), floor=lambda: floor(flat)
+    )
+    w, c, f = figures["work"], figures["cli"], figures["floor"]
     ratio = w["seconds"] / f["seconds"]
+    cpu_ratio = w["cpu"] / f["cpu"]
     print(f"\n{papers:,} papers, three sections, 8 candidates, {len(flat)} Parquet files")
     show("distinct rankings per section", ", ".join(f"{k} {v:,}" for k, v in w["distinct"].items()))
     show("result", f"{w['winner']} elected in round {w['rounds']}")
-    show("count's work (read + combine + count + JSON)", f"{w['seconds']:.2f} s (read {w['read']:.2f} s, count {w['count']:.2f} s)")
-    show("whole `college count` process", f"{c['seconds']:.2f} s")
+    show("count's work (read + combine + count + JSON)", f"{w['seconds']:.2f} s (read {w['read']:.2f} s, count {w['count']:.2f} s); CPU {w['cpu']:.2f} s")
+    show("whole `college count` process", f"{c['seconds']:.2f} s; CPU {c['cpu']:.2f} s")
     show("peak memory (whole process)", f"{max(c['peak_mib'], w['peak_mib']):,.0f} MiB")
-    show("floor: bare polars scan + group_by", f"{f['seconds']:.2f} s (each file {f['each']:.2f} s, all at once {f['together']:.2f} s)")
-    show("ratio of the count's work to the floor", f"{ratio:.2f}")
-    report[f"parquet_{papers}"] = {"work": w, "cli": c, "floor": f, "ratio": ratio}
+    show("floor: bare polars scan + group_by", f"{f['seconds']:.2f} s (each file {f['each']:.2f} s, all at once {f['together']:.2f} s); CPU {f['cpu']:.2f} s")
+    show("ratio of the count's work to the floor", f"{ratio:.2f} (of CPU time {cpu_ratio:.2f})")
+    report[f"parquet_{papers}"] = {"work": w, "cli": c, "floor": f, "ratio": ratio, "cpu_ratio": cpu_ratio}
 
 
 def minneapolis(repeat: int, report: dict) -> None:
     contest, papers, expected = rctab.write(DATA / "rctab")
     files = {"voters": [papers]}
-    w = work(contest, files, repeat)
-    c = cli(contest, files, repeat)
+    figures = interleaved(repeat, work=lambda: work(contest, files), cli=lambda: cli(contest, files))
+    w, c = figures["work"], figures["cli"]
     result = json.loads(c["stdout"])
     same = [
         r["sections"][0]["votes"] == {k: v for k, v in e["tally"].items()}
@@ -151,8 +159,8 @@ def minneapolis(repeat: int, report: dict) -> None:
     show("result", f"{result['winner']} elected in round {len(result['rounds'])} "
          f"(RCTab: {expected['winner']} in round {len(expected['rounds'])})")
     show("rounds whose tallies and exhausted papers equal RCTab's", f"{sum(same)} of {len(expected['rounds'])}")
-    show("count's work (read + count + JSON)", f"{w['seconds']:.2f} s (read {w['read']:.2f} s, count {w['count']:.2f} s)")
-    show("whole `college count` process", f"{c['seconds']:.2f} s")
+    show("count's work (read + count + JSON)", f"{w['seconds']:.2f} s (read {w['read']:.2f} s, count {w['count']:.2f} s); CPU {w['cpu']:.2f} s")
+    show("whole `college count` process", f"{c['seconds']:.2f} s; CPU {c['cpu']:.2f} s")
     show("peak memory (whole process)", f"{max(c['peak_mib'], w['peak_mib']):,.0f} MiB")
     c.pop("stdout")
     report["minneapolis"] = {"work": w, "cli": c, "rounds_equal_to_rctab": sum(same), "rctab_rounds": len(expected["rounds"])}
@@ -161,17 +169,17 @@ def minneapolis(repeat: int, report: dict) -> None:
 def peers(papers: int, repeat: int, timeout: float, report: dict) -> None:
     csv = data.one_section_csv(DATA / f"peers-{papers}.csv", papers)
     contest = data.write_one_section_contest(DATA)
-    ours = cli(contest, {"members": [csv]}, repeat)
+    ours = interleaved(repeat, cli=lambda: cli(contest, {"members": [csv]}))["cli"]
     winner = json.loads(ours["stdout"])["winner"]
     print(f"\nThe same {papers:,}-paper single-section CSV, whole process each")
-    show("college count", f"{ours['seconds']:.2f} s, {ours['peak_mib']:,.0f} MiB, {winner}")
-    entry = {"college": {"seconds": ours["seconds"], "peak_mib": ours["peak_mib"], "winner": winner}}
+    show("college count", f"{ours['seconds']:.2f} s (CPU {ours['cpu']:.2f} s), {ours['peak_mib']:,.0f} MiB, {winner}")
+    entry = {"college": {"seconds": ours["seconds"], "cpu": ours["cpu"], "peak_mib": ours["peak_mib"], "winner": winner}}
     for name in ("pyrankvote", "pref_voting"):
         script = str(HERE / "peers" / f"{name}_count.py")
         run = measure([PYTHON, script, str(csv)], timeout=timeout)
         if not run["timed_out"]:
-            entry[name] = {"seconds": run["seconds"], "peak_mib": run["peak_mib"], "winner": run["stdout"].strip()}
-            show(name, f"{run['seconds']:.2f} s, {run['peak_mib']:,.0f} MiB, {run['stdout'].strip()}")
+            entry[name] = {"seconds": run["seconds"], "cpu": run["cpu"], "peak_mib": run["peak_mib"], "winner": run["stdout"].strip()}
+            show(name, f"{run['seconds']:.2f} s (CPU {run['cpu']:.2f} s), {run['peak_mib']:,.0f} MiB, {run['stdout'].strip()}")
             continue
         small = data.one_section_csv(DATA / f"peers-{papers // 10}.csv", papers // 10)
         tenth = measure([PYTHON, script, str(small)], timeout=timeout)

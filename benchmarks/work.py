@@ -15,7 +15,7 @@ from college.contest import load_contest
 from college.count import count
 from college.profile import combine, read_profile
 
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 contest = load_contest(sys.argv[1])
 files = parse_sections(sys.argv[2:])
 profiles = {sid: combine(read_profile(p, contest) for p in paths) for sid, paths in files.items()}
@@ -29,6 +29,7 @@ print(
             "read": read - start,
             "count": done - read,
             "seconds": done - start,
+            "cpu": time.process_time() - cpu,
             "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "winner": result.winner,
             "rounds": len(result.rounds),
