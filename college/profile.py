@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
@@ -253,23 +252,8 @@ def _distinct_profile(distinct: pl.DataFrame, rank_columns: list[str], marks: di
     `from_rows` trims and sums them instead.
     """
 
-    # Each cell becomes a code in polars and its mark is picked by numpy, so no Python
-    # loop runs over the cells.
-    table = np.empty(len(marks), dtype=object)
-    codes: dict[str, int] = {}
-    for code, (cell, mark) in enumerate(marks.items()):
-        table[code] = mark
-        if cell is not None:
-            codes[cell] = code
-    empty = list(marks).index(None)
-
     def read(frame: pl.DataFrame, columns: list[str]) -> list[list[Mark]]:
-        return [
-            table[
-                frame.get_column(c).replace_strict(codes, default=empty, return_dtype=pl.UInt32).fill_null(empty).to_numpy()
-            ].tolist()
-            for c in columns
-        ]
+        return [[marks[cell] for cell in frame.get_column(c).to_list()] for c in columns]
 
     if not all(mark for cell, mark in marks.items() if cell is not None):
         return from_rows(zip(zip(*read(distinct, rank_columns)), distinct.get_column("n").to_list()))
