@@ -79,18 +79,19 @@ def dry_run(
 
     step(f"scrutineers submit {len(world.submissions)} files")
     on_time = [s for s in world.submissions if not s.after_deadline]
+    keys = []
     for number, submission in enumerate(on_time):
-        where.put(f"inbox/{number:04d}-{digest(submission.data)[:16]}.sealed", submission.data)
-    deadline = datetime.now(UTC) + timedelta(seconds=1)
+        keys.append(f"inbox/{number:04d}-{digest(submission.data)[:16]}.sealed")
+        where.put(keys[-1], submission.data)
+    # The deadline falls just after the last on-time arrival by the store's own clock, which
+    # on S3 keeps whole seconds only; the late files go in a full second after it.
+    deadline = max(where.stored_at(key) for key in keys) + timedelta(seconds=1)
     contest_file = folder / "contest.toml"
     contest_file.write_text(world.contest_text(deadline), encoding="utf-8")
     contest = world.contest(deadline)
-    late = [s for s in world.submissions if s.after_deadline]
-    if late:
-        time.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.2)
-        for number, submission in enumerate(late, start=len(on_time)):
-            where.put(f"inbox/{number:04d}-{digest(submission.data)[:16]}.sealed", submission.data)
-    time.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.2)
+    _wait_until(deadline + timedelta(seconds=1))
+    for number, submission in enumerate([s for s in world.submissions if s.after_deadline], start=len(on_time)):
+        where.put(f"inbox/{number:04d}-{digest(submission.data)[:16]}.sealed", submission.data)
 
     from flows.count import count
     from flows.declare import declare
@@ -124,6 +125,10 @@ def dry_run(
     result.checks = checks(world, contest, where, ledger)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _wait_until(moment: datetime) -> None:
+    time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()) + 0.05)
 
 
 class _committee_on_ties:

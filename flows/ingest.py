@@ -240,3 +240,13 @@ def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
         summary[standing.state] = summary.get(standing.state, 0) + 1
     return summary
 
+
+def announce(store_uri: str, inbox_key: str, sha: str) -> None:
+    """Tell the Prefect server a file arrived in the inbox: the ingest deployment's trigger
+    (deployments/prefect.yaml) starts a run. Identifiers only."""
+    from prefect.events import emit_event
+
+    emit_event(
+        event="college.inbox.object-created",
+        resource={"prefect.resource.id": f"college.inbox.{sha}", "college.store": store_uri, "college.key": inbox_key},
+    )

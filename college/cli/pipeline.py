@@ -8,6 +8,7 @@ imports Prefect at module level.
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,6 +79,10 @@ def submit(
     key = inbox_key(data, datetime.now(UTC))
     where.put(key, data)
     out.print(f"submitted {file.name} as {key} (sha256 {sha})", highlight=False, soft_wrap=True)
+    if os.environ.get("PREFECT_API_URL"):  # a Prefect server runs the ingest deployment: tell it now
+        from flows.ingest import announce
+
+        announce(where.uri, key, sha)
     receipt = receipt_key(sha)
     deadline = time.monotonic() + wait
     while not where.exists(receipt) and time.monotonic() < deadline:
