@@ -62,12 +62,21 @@ class BallotRules(Model):
 
     overvote: Overvote = Overvote.exhaust
     max_skipped_ranks: int | None = Field(
-        default=0, ge=0, description="consecutive unmarked preferences allowed before the paper stops; null for no limit"
+        default=0,
+        ge=0,
+        description='consecutive unmarked preferences allowed before the paper stops; "unlimited" (or null) for no limit',
+        json_schema_extra={"anyOf": [{"type": "integer", "minimum": 0}, {"const": "unlimited"}, {"type": "null"}]},
     )
     duplicate: Duplicate = Duplicate.skip
     overvote_delimiter: str = Field(
         default="|", min_length=1, description="separates several names marked at one preference in a CSV or Parquet cell"
     )
+
+    @field_validator("max_skipped_ranks", mode="before")
+    @classmethod
+    def _unlimited(cls, value):
+        # TOML has no null, so a contest file says "unlimited".
+        return None if value == "unlimited" else value
 
 
 class Display(Model):

@@ -220,3 +220,23 @@ def test_an_overvote_in_a_csv_cell_is_read_with_the_contest_delimiter(tmp_path):
     path.write_text("rank1,rank2\nA|B,C\nA,\n", encoding="utf-8")
     skip = contest("ABC", ("1",), ballots={"overvote": "skip"})
     assert read_profile(path, skip).rankings == {(("A", "B"), ("C",)): 1, (("A",),): 1}
+
+
+def test_a_contest_file_asks_for_no_skip_limit_with_unlimited(tmp_path):
+    import json
+
+    import jsonschema
+
+    from college.contest import load_contest
+    from tests.conftest import REPO
+
+    path = tmp_path / "contest.toml"
+    path.write_text(
+        'id = "t"\nposition = "Leader"\ncandidates = ["A", "B"]\ntie_policy = ["candidate-order"]\n'
+        '[[sections]]\nid = "s"\nname = "S"\nweight = "1"\n[ballots]\nmax_skipped_ranks = "unlimited"\n'
+    )
+    rules = load_contest(path).ballots
+    assert rules.max_skipped_ranks is None
+    assert preference(((), (), (), ("B",)), {"A", "B"}, rules) == "B"
+    schema = json.loads((REPO / "schemas" / "contest.schema.json").read_text())
+    jsonschema.validate({"max_skipped_ranks": "unlimited"}, schema["$defs"]["BallotRules"])
