@@ -13,7 +13,6 @@ that was edited after the declaration.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +23,7 @@ from pydantic import Field, ValidationError, model_validator
 from college.contest import Contest
 from college.count import count
 from college.errors import CollegeError, from_validation_error
-from college.model import Identifier, Model, Name
+from college.model import Identifier, Model, Name, parse_toml
 from college.profile import Profile, ProfileFile, profile_json
 from college.result import Result, TieDecision
 from college.signing import canonical, digest
@@ -165,12 +164,7 @@ class Declaration(Model):
 
 
 def parse_contest(text: str, file: str = "contest_file") -> Contest:
-    try:
-        return Contest.model_validate(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as error:
-        raise CollegeError(f"not valid TOML ({error})", file=file) from None
-    except ValidationError as error:
-        raise from_validation_error(error, file=file) from None
+    return parse_toml(Contest, text, file)
 
 
 def result_digest(result: Result) -> str:

@@ -47,7 +47,7 @@ from pydantic import AwareDatetime, Field, ValidationError, field_validator, mod
 
 from college.contest import Contest
 from college.errors import CollegeError, from_validation_error, pydantic_problems
-from college.model import Identifier, Model, Name
+from college.model import Identifier, Model, Name, parse_toml
 
 FORMAT_VERSION = "college-nominations/1"
 
@@ -391,16 +391,7 @@ def _source(path: Path, data: bytes) -> SourceFile:
 
 
 def _parse_config(raw: bytes, path: Path) -> NominationsConfig:
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise CollegeError("not UTF-8 text", file=str(path)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise CollegeError(f"not valid TOML ({error})", file=str(path)) from None
-    try:
-        return NominationsConfig.model_validate(data)
-    except ValidationError as error:
-        raise from_validation_error(error, file=str(path)) from None
+    return parse_toml(NominationsConfig, raw, str(path))
 
 
 def read_rows(data: bytes, path: Path, model: type[RowModel]) -> list[tuple[str, RowModel]]:

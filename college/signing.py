@@ -17,8 +17,10 @@ import base64
 import binascii
 import hashlib
 from pathlib import Path
+from typing import Annotated
 
 import rfc8785
+from pydantic import AfterValidator
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -165,3 +167,19 @@ def ed25519_private_from_secret(text: str, source: str) -> Ed25519PrivateKey:
     if len(raw) != 32:
         raise CollegeError("must be base64 of the 32 raw bytes of an Ed25519 private key", field=source)
     return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def _key_text(parse):
+    def check(value: str) -> str:
+        try:
+            parse(value)
+        except CollegeError as error:  # pydantic wants a ValueError; the message names the rule, not the key
+            raise ValueError(error.message) from None
+        return value
+
+    return AfterValidator(check)
+
+
+# Public keys as the contest file holds them: base64 of the 32 raw bytes, checked on reading.
+Ed25519KeyText = Annotated[str, _key_text(ed25519_public)]
+X25519KeyText = Annotated[str, _key_text(x25519_public)]
