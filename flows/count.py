@@ -115,7 +115,7 @@ def count(contest_file: str, store: str | None = None, pause_timeout: int = 3600
         decide_tie(contest, ledger, outcome, pause_timeout)
     sealed = outcome.removeprefix(f"{SEALED}/")
     ledger.append(
-        COUNTED, object_hash=sealed, ids={"returns": str(len(counting))} | {"contest": contest.id},
+        COUNTED, object_hash=sealed, ids={"returns": str(len(counting)), "contest": contest.id},
         once_key=f"{COUNTED}:{sealed}",
     )
     return outcome
