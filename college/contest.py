@@ -139,6 +139,11 @@ class Contest(Model):
     returns_deadline: datetime | None = Field(
         default=None, description="returns received after this moment are late; with its time zone offset"
     )
+    store: str | None = Field(
+        default=None,
+        description="where submissions, the ledger and receipts are kept: a folder, file:///path or s3://bucket/prefix; "
+        "--store and COLLEGE_STORE take precedence; credentials never go here",
+    )
     count_public_key: X25519KeyText | None = Field(
         default=None, description="the count's X25519 public key, base64 of its 32 raw bytes: returns are sealed to it"
     )

@@ -409,15 +409,16 @@ def _code(error) -> str:
 # --- choosing a store -----------------------------------------------------------------
 
 
-def store_from(uri: str | os.PathLike | None = None, *, client=None) -> Store:
+def store_from(uri: str | os.PathLike | None = None, *, client=None, default: str | None = None) -> Store:
     """The store a URI names: "s3://bucket/prefix" -> S3Store; "file:///path" or a plain
-    path -> LocalStore. Without a URI, the environment's COLLEGE_STORE. For S3 the
+    path -> LocalStore. Without a URI, the environment's COLLEGE_STORE, else `default`
+    (the contest file's `store`). For S3 the
     endpoint comes from COLLEGE_S3_ENDPOINT_URL when set (a MinIO, a moto server), and
     `client` replaces the boto3 client altogether."""
     if uri is None:
-        uri = os.environ.get("COLLEGE_STORE")
+        uri = os.environ.get("COLLEGE_STORE") or default
         if not uri:
-            raise CollegeError("no store given: pass --store or set COLLEGE_STORE", field="store")
+            raise CollegeError("no store given: pass --store, set COLLEGE_STORE or name it in the contest file", field="store")
     text = os.fspath(uri)
     parsed = urlparse(text)
     if parsed.scheme == "s3":

@@ -103,7 +103,7 @@ def count(contest_file: str, store: str | None = None, pause_timeout: int = 3600
     """Count the standing returns and seal the result; returns the sealed result's store key."""
     contest_text = Path(contest_file).read_text(encoding="utf-8")
     contest = load_contest(contest_file)
-    where = store_from(store)
+    where = store_from(store, default=contest.store)
     ledger = Ledger(where)
     counting = ready_to_count(contest, ledger, datetime.now(UTC))
     received_at = {e.object_hash: e.ids["received-at"] for e in ledger.entries() if e.event == RECEIVED}

@@ -138,7 +138,7 @@ def declare(contest_file: str, ceremony_file: str, contributions: list[str], out
     contest = load_contest(contest_file)
     ceremony = load_ceremony(ceremony_file)
     check_ceremony(ceremony, contest)
-    where = store_from(store)
+    where = store_from(store, default=contest.store)
     ledger = Ledger(where)
     sealed_hash = sealed_result_hash(ledger)
     check_quorum(ceremony, contributions, sealed_hash)

@@ -221,7 +221,7 @@ def issue_receipts(contest: Contest, ledger: Ledger, store: Store, signing_key) 
 def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     """Receive and check everything in the inbox; returns how many bodies stand in each state."""
     contest = load_contest(contest_file)
-    where = store_from(store)
+    where = store_from(store, default=contest.store)
     ledger = Ledger(where)
     receipts_key = receipt_key()
     seen = seen_inbox_keys(ledger)

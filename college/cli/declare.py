@@ -57,7 +57,7 @@ def decide(
 ) -> None:
     """Record the Procedures Committee's decision on a tie referred to it, and resume the paused count."""
     contest = load_contest(contest_file)
-    ledger = Ledger(store_from(store))
+    ledger = Ledger(store_from(store, default=contest.store))
     decided = {e.ids.get("round") for e in ledger.entries() if e.event == "decision" and e.ids.get("kind") == "tie"}
     open_ties = [e for e in ledger.entries() if e.event == "referred" and e.ids["round"] not in decided]
     if not open_ties:

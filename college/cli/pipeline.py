@@ -104,8 +104,8 @@ def ingest(contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")]
     """Run the ingest flow once: keep, check, record and acknowledge everything in the inbox."""
     from flows.ingest import ingest as ingest_flow
 
-    load_contest(contest_file)  # a bad contest file is one clear line before Prefect starts
-    where = store_from(store or None)
+    contest = load_contest(contest_file)  # a bad contest file is one clear line before Prefect starts
+    where = store_from(store or None, default=contest.store)
     summary = ingest_flow(str(contest_file), where.uri)
     table = Table("state", "bodies", title="returning bodies")
     for state, number in sorted(summary.items()):
@@ -126,7 +126,7 @@ def status_command(
     if format not in ("table", "json"):
         raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
     contest = load_contest(contest_file)
-    report = status(contest, Ledger(store_from(store or None)).entries())
+    report = status(contest, Ledger(store_from(store or None, default=contest.store)).entries())
     if format == "json":
         typer.echo(report.model_dump_json(indent=2))
         return
@@ -187,7 +187,7 @@ def admit(
 ) -> None:
     """Record the Procedures Committee's decision to admit a late return: it then counts."""
     contest = load_contest(contest_file)
-    ledger = Ledger(store_from(store or None))
+    ledger = Ledger(store_from(store or None, default=contest.store))
     state = standings(contest, ledger.entries())
     late = {d: s for s in state.bodies.values() for d in s.late}
     sha = _full_digest(sha256, list(late))
@@ -208,7 +208,7 @@ def proceed(contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")
     """Record the Procedures Committee's decision to count without the bodies whose returns are missing."""
     contest = load_contest(contest_file)
     _after_deadline(contest)
-    ledger = Ledger(store_from(store or None))
+    ledger = Ledger(store_from(store or None, default=contest.store))
     earlier = ledger.find(proceed_once_key(contest))
     if earlier is not None:
         out.print(f"already decided by {earlier.ids.get('decided-by')} at {earlier.time.isoformat()} (ledger position {earlier.position})",
