@@ -186,7 +186,7 @@ def test_s3_throttling_and_failed_puts_during_ingest_are_retried_and_nothing_is_
         return None
 
     store.client.meta.events.register_first("before-call.s3.PutObject", every_third_put_fails)
-    monkeypatch.setattr(ingest_module, "store_from", lambda uri=None: store)
+    monkeypatch.setattr(ingest_module, "store_from", lambda uri=None, default=None: store)
     summary = ingest(str(college.contest_file), store.uri)
     assert summary == {"accepted": 8}
     assert len(calls) > 3 * len(submitted)  # the faults were met, many times
@@ -235,14 +235,14 @@ def test_a_file_the_store_cannot_give_now_stops_nothing_and_is_received_on_the_n
                 raise CollegeError("S3 did not deliver the object after 5 attempts", field=key)
             return super().get(key)
 
-    monkeypatch.setattr(ingest_module, "store_from", lambda uri=None: Flaky(store.root))
+    monkeypatch.setattr(ingest_module, "store_from", lambda uri=None, default=None: Flaky(store.root))
     caplog.set_level(logging.WARNING)
     ingest(str(college.contest_file), store.uri)
     assert not store.exists(f"receipts/{digest(files['society-02'])}.json")
     assert len(store.list("receipts/")) == len(set(files.values())) - 1  # every other file went through
     assert f"could not receive {stuck} now" in caplog.text
 
-    monkeypatch.setattr(ingest_module, "store_from", lambda uri=None: store)
+    monkeypatch.setattr(ingest_module, "store_from", lambda uri=None, default=None: store)
     ingest(str(college.contest_file), store.uri)
     outcomes = every_receipt_verifies(college, store)
     assert outcomes[digest(files["society-02"])] == "accepted"
