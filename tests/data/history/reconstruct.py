@@ -44,7 +44,6 @@ def interval(published: str, rule: str) -> tuple[Fraction, Fraction]:
 
 def complete(figures: dict) -> dict:
     """Solve for the vote cells not given, as described in the module docstring."""
-    candidates = figures["candidates"]
     sections = figures["sections"]
     rounds = figures["rounds"]
     index: dict[tuple[str, int, str], int] = {}

@@ -49,7 +49,7 @@ def main() -> None:
             rows.append((mp, nominee, at(k % 15, 7 * k), None))
     # John McDonnell had 16 when he withdrew; 10 of them then nominated Diane Abbott.
     mcdonnell = take(16)
-    switchers, stayers = mcdonnell[:10], mcdonnell[10:]
+    switchers = mcdonnell[:10]  # the other 6 stayed with him
     for k, mp in enumerate(mcdonnell):
         withdrawn = MCDONNELL_WITHDRAWS + timedelta(minutes=10 + k) if mp in switchers else None
         rows.append((mp, "John McDonnell", at(k % 15, 11 * k), withdrawn))
