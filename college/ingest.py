@@ -21,8 +21,14 @@ from typing import Literal
 from college.contest import Contest
 from college.errors import CollegeError
 from college.ledger import Entry, Hash, Ledger
+from college.receipts import Received, issue_receipt
+from college.signing import digest
+from college.store import Store
 from college.model import Identifier, Model, Name
 
+INBOX = "inbox"
+RECEIVED_PREFIX = "received"
+RECEIPTS = "receipts"
 RECEIVED = "received"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
@@ -183,6 +189,121 @@ def proceed_event(contest: Contest, state: Standings, decided_by: str) -> dict:
         raise CollegeError("no returning body is missing: there is nothing to decide", field="missing")
     ids = {"kind": "proceed", "decided-by": decided_by} | {f"missing-{n}": body for n, body in enumerate(state.missing, 1)}
     return {"event": DECISION, "reasons": [PROCEED_REASON], "ids": ids, "once_key": proceed_once_key(contest)}
+
+
+
+
+def inbox_key(data: bytes, now: datetime) -> str:
+    """Where a submission waits for ingest: the time it was put, then the bytes' hash."""
+    return f"{INBOX}/{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{digest(data)[:16]}.sealed"
+
+
+def receipt_key(sha: str) -> str:
+    return f"{RECEIPTS}/{sha}.json"
+
+# --- recording what ingest found -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A submission as the store received it: procedure only."""
+
+    inbox_key: str
+    digest: str
+    size: int
+    received_at: str
+    body: str | None
+    key_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of checking one submission: procedure only (rules, never figures)."""
+
+    digest: str
+    body: str | None
+    accepted: bool
+    late: bool
+    reasons: tuple[str, ...]
+    flags: tuple[str, ...]
+
+
+def record_arrivals(ledger: Ledger, arrivals: list[Arrival]) -> None:
+    """`received` once per distinct file, in the store's order of receipt; a repeat is `duplicate`."""
+    first: dict[str, Arrival] = {}
+    for arrival in sorted(arrivals, key=lambda a: (a.received_at, a.inbox_key)):
+        seen = ledger.find(f"received:{arrival.digest}")
+        if arrival.digest in first or (seen is not None and seen.ids.get("inbox") != arrival.inbox_key):
+            ledger.append(
+                "duplicate", body=arrival.body, object_hash=arrival.digest,
+                reasons=["the same bytes were received before: one submission"],
+                ids={"inbox": arrival.inbox_key}, once_key=f"duplicate:{arrival.inbox_key}",
+            )
+            continue
+        first[arrival.digest] = arrival
+        ledger.append(
+            RECEIVED, body=arrival.body, object_hash=arrival.digest,
+            ids={"inbox": arrival.inbox_key, "size": str(arrival.size), "received-at": arrival.received_at}
+            | ({"key-id": arrival.key_id} if arrival.key_id else {}),
+            once_key=f"received:{arrival.digest}",
+        )
+
+
+def undecided(ledger: Ledger) -> list[Arrival]:
+    """Every submission received but not yet decided, this run's or one a crash interrupted."""
+    return [
+        Arrival(e.ids["inbox"], e.object_hash, int(e.ids["size"]), e.ids["received-at"], e.body, e.ids.get("key-id"))
+        for e in ledger.entries()
+        if e.event == RECEIVED and ledger.find(f"outcome:{e.object_hash}") is None
+    ]
+
+
+def seen_inbox_keys(ledger: Ledger) -> set[str]:
+    return {e.ids["inbox"] for e in ledger.entries() if e.event in (RECEIVED, "duplicate") and "inbox" in e.ids}
+
+
+def record_outcomes(contest: Contest, ledger: Ledger, checked: list[Checked]) -> None:
+    """Each outcome, then what it supersedes (a later valid return on time replaces an earlier one).
+
+    The standings are read from the ledger once and kept up to date as entries are appended.
+    Supersessions a crash left unrecorded are recorded first.
+    """
+    entries = ledger.entries()
+    order = {e.object_hash: e.position for e in entries if e.event == RECEIVED}
+    state = standings(contest, entries)
+    for standing in state.bodies.values():
+        record_supersessions(ledger, state, standing)
+    for item in sorted(checked, key=lambda c: order[c.digest]):
+        if ledger.find(f"outcome:{item.digest}") is not None:
+            continue
+        body = item.body if item.body in state.bodies else None
+        event = outcome_event(item.digest, body, item.accepted, item.late, list(item.reasons))
+        event["ids"] = {f"flag-{i}": flag[:500] for i, flag in enumerate(item.flags)}
+        record(ledger, state, event, f"outcome:{item.digest}")
+
+
+def issue_receipts(contest: Contest, ledger: Ledger, store: Store, signing_key) -> int:
+    """A signed receipt for every decided submission that has none yet (so a crash loses none)."""
+    issued = 0
+    for received in [e for e in ledger.entries() if e.event == RECEIVED]:
+        key = receipt_key(received.object_hash)
+        outcome = ledger.find(f"outcome:{received.object_hash}")
+        if outcome is None or store.exists(key):
+            continue
+        receipt = issue_receipt(
+            signing_key,
+            contest=contest.id,
+            received=Received(sha256=received.object_hash, size=int(received.ids["size"])),
+            affiliate=received.body,
+            sender_key_id=received.ids.get("key-id"),
+            received_at=datetime.fromisoformat(received.ids["received-at"]),
+            outcome=outcome.event,
+            entry=outcome,
+            reasons=outcome.reasons,
+        )
+        store.put(key, receipt)
+        issued += 1
+    return issued
 
 
 # --- status: procedure only ----------------------------------------------------------------

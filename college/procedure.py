@@ -13,27 +13,51 @@ admitting a late return is the `admitted` event (college/ingest.py).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from college.ceremony import Ceremony
 from college.contest import Contest
 from college.declaration import CommitteeDecision, KeyCeremony, MissingBody, ProceduralRecord, ReturnRecord
-from college.ingest import ADMITTED, RECEIVED, standings
+from college.errors import CollegeError
+from college.ingest import ADMITTED, DECISION, RECEIVED, proceed_once_key, standings
 from college.ledger import Entry
 from college.result import TieDecision
 from college.signing import key_id
 
-DECISION = "decision"
-PROCEED = "proceed"
+REFERRED = "referred"
 TIE = "tie"
 
 
-def proceed_once_key(contest: Contest) -> str:
-    return f"{PROCEED}:{contest.id}"
+@dataclass(frozen=True)
+class ReferredTie:
+    """A tie for lowest referred to the Procedures Committee: the round and who is tied, nothing more."""
+
+    round: int
+    tied: tuple[str, ...]
+    flow_run: str | None = None  # the paused count waiting for the decision, if any
 
 
-def tie_once_key(round_number: int) -> str:
-    return f"{TIE}:{round_number}"
+def referred_event(tie: ReferredTie) -> dict:
+    ids = {"round": str(tie.round), "tied": " | ".join(tie.tied)} | ({"flow-run": tie.flow_run} if tie.flow_run else {})
+    return {
+        "event": REFERRED,
+        "reasons": [f"round {tie.round}: tie for lowest referred to the Procedures Committee"],
+        "ids": ids,
+        "once_key": f"{REFERRED}:{tie.round}",
+    }
+
+
+def tie_decision_event(tie: ReferredTie, eliminate: str, decided_by: str) -> dict:
+    """The committee's decision on a referred tie: it must eliminate one of the tied candidates."""
+    if eliminate not in tie.tied:
+        raise CollegeError(f"{eliminate!r} is not one of the tied candidates ({', '.join(tie.tied)})", field="eliminate")
+    return {
+        "event": DECISION,
+        "reasons": [f"round {tie.round}: eliminate {eliminate}"],
+        "ids": {"kind": TIE, "round": str(tie.round), "eliminate": eliminate, "decided-by": decided_by},
+        "once_key": f"{TIE}:{tie.round}",
+    }
 
 
 def tie_decisions(entries: Iterable[Entry]) -> list[TieDecision]:
@@ -47,8 +71,36 @@ def tie_decisions(entries: Iterable[Entry]) -> list[TieDecision]:
     ]
 
 
+def open_ties(entries: list[Entry]) -> list[ReferredTie]:
+    """Ties referred to the committee and not yet decided, oldest first."""
+    decided = {d.round for d in tie_decisions(entries)}
+    return [
+        ReferredTie(int(e.ids["round"]), tuple(e.ids["tied"].split(" | ")), e.ids.get("flow-run"))
+        for e in entries
+        if e.event == REFERRED and int(e.ids["round"]) not in decided
+    ]
+
+
 def proceed_decision(entries: Iterable[Entry], contest: Contest) -> Entry | None:
     return next((e for e in entries if e.once_key == proceed_once_key(contest)), None)
+
+
+def counting_returns(contest: Contest, entries: list[Entry], now: datetime) -> dict[str, str]:
+    """Issue 6 item 1: the return that counts for each body (body id -> digest), once the count may start:
+    the deadline has passed, the declaration key exists, and every registered body has a counting return
+    or the Procedures Committee has recorded its decision to proceed without it."""
+    if contest.returns_deadline is not None and now <= contest.returns_deadline:
+        raise CollegeError(f"the returns deadline ({contest.returns_deadline.isoformat()}) has not passed", field="returns_deadline")
+    if not contest.declaration_public_key:
+        raise CollegeError("no declaration key: hold the key ceremony first (`college ceremony run`)", field="declaration_public_key")
+    state = standings(contest, entries)
+    if state.missing and proceed_decision(entries, contest) is None:
+        raise CollegeError(
+            f"no counting return from {', '.join(state.missing)}: the Procedures Committee must decide whether to "
+            "proceed (`college proceed`)",
+            field="register",
+        )
+    return {body: s.counting for body, s in state.bodies.items() if s.counting}
 
 
 def procedural_record(contest: Contest, entries: list[Entry], ceremony: Ceremony | None = None) -> ProceduralRecord:

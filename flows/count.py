@@ -17,7 +17,6 @@ memory, between opening the returns and sealing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,17 +26,17 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 
 from college.ceremony import seal_result
-from college.contest import Contest, load_contest
-from college.errors import CollegeError
-from college.ingest import RECEIVED, standings
+from college.contest import Contest
+from college.ingest import RECEIVED, RECEIVED_PREFIX
 from college.ledger import Ledger
-from college.procedure import DECISION, TIE, proceed_decision, tie_decisions, tie_once_key
+from college.procedure import ReferredTie, counting_returns, referred_event, tie_decision_event, tie_decisions
 from college.result import TieDecision
 from college.returns import check_submission
+from college.model import parse_toml
 from college.store import Store, store_from
 from college.tally import tally, tally_bytes
 from flows.embargo import Withheld, embargoed
-from flows.ingest import RECEIVED_PREFIX, count_key
+from flows.ingest import count_key
 
 SEALED = "sealed"
 COUNTED = "counted"
@@ -50,19 +49,11 @@ class TieDecisionInput(RunInput):
     decided_by: str = "Procedures Committee"
 
 
-@dataclass(frozen=True)
-class Referred:
-    """The count stopped on a tie referred to the committee: procedure only."""
-
-    round: int
-    tied: tuple[str, ...]
-
-
 @embargoed("open, tally and seal")
 def open_tally_and_seal(
     store: Store, contest: Contest, contest_text: str, counting: dict[str, str], received_at: dict[str, str],
     decisions: list[TieDecision],
-) -> str | Referred:
+) -> str | ReferredTie:
     """The sealed tally's store key, or the referred tie. Opened returns never leave this task."""
     key = count_key()
     opened = {}
@@ -76,43 +67,25 @@ def open_tally_and_seal(
     counted = tally(contest, contest_text, opened, decisions)
     if counted.result.status == "decision-needed":
         needed = counted.result.decision_needed
-        return Referred(needed.round, tuple(needed.tied))
+        return ReferredTie(needed.round, tuple(needed.tied))
     sealed = seal_result(tally_bytes(counted), contest, contest.declaration_public_key)
     return store.put_content(SEALED, sealed)
-
-
-def ready_to_count(contest: Contest, ledger: Ledger, now: datetime) -> dict[str, str]:
-    """The counting return of each body; refuses before the deadline, or with returns missing and no decision."""
-    if contest.returns_deadline is not None and now <= contest.returns_deadline:
-        raise CollegeError(f"the returns deadline ({contest.returns_deadline.isoformat()}) has not passed", field="returns_deadline")
-    if not contest.declaration_public_key:
-        raise CollegeError("no declaration key: hold the key ceremony first (`college ceremony run`)", field="declaration_public_key")
-    entries = ledger.entries()
-    state = standings(contest, entries)
-    if state.missing and proceed_decision(entries, contest) is None:
-        raise CollegeError(
-            f"no counting return from {', '.join(state.missing)}: the Procedures Committee must decide whether to "
-            "proceed (`college proceed`)",
-            field="register",
-        )
-    return {body: s.counting for body, s in state.bodies.items() if s.counting}
 
 
 @flow(name="count", log_prints=False)
 def count(contest_file: str, store: str | None = None, pause_timeout: int = 3600) -> str:
     """Count the standing returns and seal the result; returns the sealed result's store key."""
     contest_text = Path(contest_file).read_text(encoding="utf-8")
-    contest = load_contest(contest_file)
+    contest = parse_toml(Contest, contest_text, contest_file)
     where = store_from(store, default=contest.store)
     ledger = Ledger(where)
-    counting = ready_to_count(contest, ledger, datetime.now(UTC))
+    counting = counting_returns(contest, ledger.entries(), datetime.now(UTC))
     received_at = {e.object_hash: e.ids["received-at"] for e in ledger.entries() if e.event == RECEIVED}
     while True:
-        decisions = tie_decisions(ledger.entries())
-        outcome = open_tally_and_seal(where, contest, contest_text, counting, received_at, decisions)
-        if not isinstance(outcome, Referred):
+        outcome = open_tally_and_seal(where, contest, contest_text, counting, received_at, tie_decisions(ledger.entries()))
+        if not isinstance(outcome, ReferredTie):
             break
-        decide_tie(contest, ledger, outcome, pause_timeout)
+        decide_tie(ledger, ReferredTie(outcome.round, outcome.tied, str(flow_run.id)), pause_timeout)
     sealed = outcome.removeprefix(f"{SEALED}/")
     ledger.append(
         COUNTED, object_hash=sealed, ids={"returns": str(len(counting)), "contest": contest.id},
@@ -121,33 +94,17 @@ def count(contest_file: str, store: str | None = None, pause_timeout: int = 3600
     return outcome
 
 
-def decide_tie(contest: Contest, ledger: Ledger, referred: Referred, timeout: int) -> None:
+def decide_tie(ledger: Ledger, tie: ReferredTie, timeout: int) -> None:
     """Pause for the committee, naming only the tied candidates; record its decision."""
-    ledger.append(
-        "referred", reasons=[f"round {referred.round}: tie for lowest referred to the Procedures Committee"],
-        ids={"round": str(referred.round), "tied": " | ".join(referred.tied), "flow-run": str(flow_run.id)},
-        once_key=f"referred:{referred.round}",
-    )
+    ledger.append(**referred_event(tie))
     get_run_logger().warning(
         "Round %s: %s are tied for lowest; the Procedures Committee must decide who is eliminated",
-        referred.round, " and ".join(referred.tied),
+        tie.round, " and ".join(tie.tied),
     )
     decision = pause_flow_run(
-        wait_for_input=TieDecisionInput.with_initial_data(
-            description=f"Round {referred.round}: eliminate one of {', '.join(referred.tied)}"
-        ),
+        wait_for_input=TieDecisionInput.with_initial_data(description=f"Round {tie.round}: eliminate one of {', '.join(tie.tied)}"),
         timeout=timeout,
         poll_interval=2,
-        key=f"tie-round-{referred.round}",
+        key=f"tie-round-{tie.round}",
     )
-    record_tie_decision(ledger, referred.round, referred.tied, decision.eliminate, decision.decided_by)
-
-
-def record_tie_decision(ledger: Ledger, round_number: int, tied, eliminate: str, decided_by: str) -> None:
-    if eliminate not in tied:
-        raise CollegeError(f"{eliminate!r} is not one of the tied candidates ({', '.join(tied)})", field="eliminate")
-    ledger.append(
-        DECISION, reasons=[f"round {round_number}: eliminate {eliminate}"],
-        ids={"kind": TIE, "round": str(round_number), "eliminate": eliminate, "decided-by": decided_by},
-        once_key=tie_once_key(round_number),
-    )
+    ledger.append(**tie_decision_event(tie, decision.eliminate, decision.decided_by))

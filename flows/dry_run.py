@@ -23,9 +23,9 @@ from uuid import UUID
 
 from college.ceremony import contribute, count_key_text, open_share
 from college.contest import Contest
-from college.ingest import standings
+from college.ingest import DECISION, RECEIVED_PREFIX, inbox_key, proceed_event, standings
 from college.ledger import Ledger
-from college.procedure import DECISION, PROCEED, proceed_once_key
+from college.procedure import TIE, open_ties
 from college.receipts import verify_receipt
 from college.rehearsal import Rehearsal, rehearse
 from college.signing import digest, private_text
@@ -80,8 +80,8 @@ def dry_run(
     step(f"scrutineers submit {len(world.submissions)} files")
     on_time = [s for s in world.submissions if not s.after_deadline]
     keys = []
-    for number, submission in enumerate(on_time):
-        keys.append(f"inbox/{number:04d}-{digest(submission.data)[:16]}.sealed")
+    for submission in on_time:
+        keys.append(inbox_key(submission.data, datetime.now(UTC)))
         where.put(keys[-1], submission.data)
     # The deadline falls just after the last on-time arrival by the store's own clock, which
     # on S3 keeps whole seconds only; the late files go in a full second after it.
@@ -90,8 +90,8 @@ def dry_run(
     contest_file.write_text(world.contest_text(deadline), encoding="utf-8")
     contest = world.contest(deadline)
     _wait_until(deadline + timedelta(seconds=1))
-    for number, submission in enumerate([s for s in world.submissions if s.after_deadline], start=len(on_time)):
-        where.put(f"inbox/{number:04d}-{digest(submission.data)[:16]}.sealed", submission.data)
+    for submission in [s for s in world.submissions if s.after_deadline]:
+        where.put(inbox_key(submission.data, datetime.now(UTC)), submission.data)
 
     from flows.count import count
     from flows.declare import declare
@@ -103,11 +103,7 @@ def dry_run(
     state = standings(contest, ledger.entries())
     if state.missing:
         step(f"the committee decides to proceed without {', '.join(state.missing)}")
-        ledger.append(
-            DECISION, reasons=[f"count without missing returns: {', '.join(state.missing)}"],
-            ids={"kind": PROCEED, "decided-by": "DRY RUN Procedures Committee", "missing": " ".join(state.missing)[:500]},
-            once_key=proceed_once_key(contest),
-        )
+        ledger.append(**proceed_event(contest, state, "DRY RUN Procedures Committee"))
 
     step("count under embargo" + (" (the committee will be asked to break a tie)" if world.tied else ""))
     with _committee_on_ties(ledger, contest):
@@ -150,21 +146,20 @@ class _committee_on_ties:
     def _watch(self) -> None:
         from prefect.flow_runs import resume_flow_run
 
-        answered: set[str] = set()
+        answered: set[int] = set()
         while not self.stop.wait(1.0):
-            for entry in self.ledger.entries():
-                if entry.event != "referred" or entry.once_key in answered:
+            for tie in open_ties(self.ledger.entries()):
+                if tie.round in answered or not tie.flow_run:
                     continue
-                tied = entry.ids["tied"].split(" | ")
-                eliminate, _ = lot_draw(self.contest.lot_seed or "dry run", self.contest.id, int(entry.ids["round"]), tied)
+                eliminate, _ = lot_draw(self.contest.lot_seed or "dry run", self.contest.id, tie.round, tie.tied)
                 try:
                     resume_flow_run(
-                        UUID(entry.ids["flow-run"]),
+                        UUID(tie.flow_run),
                         run_input={"eliminate": eliminate, "decided_by": "DRY RUN Procedures Committee (by lot)"},
                     )
                 except Exception:
                     continue  # not paused yet: try again on the next look
-                answered.add(entry.once_key)
+                answered.add(tie.round)
 
 
 def _contribute(world: Rehearsal, folder: Path, sealed_hash: str) -> list[Path]:
@@ -209,12 +204,12 @@ def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger) -> 
         state = standings(contest, entries).bodies[body].state
         found.append(Check(f"{body} (missing-body)", "missing", state, "no return: counted without it by the committee's decision"))
     if world.tied:
-        decided = [e for e in entries if e.event == DECISION and e.ids.get("kind") == "tie"]
+        decided = [e for e in entries if e.event == DECISION and e.ids.get("kind") == TIE]
         reason = decided[0].reasons[0] if decided else ""
         found.append(Check("tie referred to the committee", "decided", "decided" if decided else "not decided", reason))
     problems = ledger.verify()
     found.append(Check("ledger verifies", "0 problems", f"{len(problems)} problems"))
-    lost = [s.label for s in world.submissions if store.get(f"received/{digest(s.data)}") != s.data]
+    lost = [s.label for s in world.submissions if store.get(f"{RECEIVED_PREFIX}/{digest(s.data)}") != s.data]
     found.append(Check("every received byte string retrievable by its hash", "0 lost", f"{len(lost)} lost"))
     bad = [key for key in store.list("receipts/") if verify_receipt(store.get(key), world.receipt_key.public_key(), ledger)]
     found.append(Check("every receipt verifies against the ledger", "0 bad", f"{len(bad)} bad"))

@@ -19,7 +19,7 @@ procedure only; the tasks that open returns are `embargoed` (flows/embargo.py).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections import Counter
 from datetime import datetime
 
 from prefect import flow, get_run_logger, task, unmapped
@@ -29,42 +29,25 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from college.ceremony import parse_count_key
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
-from college.ingest import RECEIVED, outcome_event, record, record_supersessions, standings
+from college.ingest import (
+    INBOX,
+    RECEIVED_PREFIX,
+    Arrival,
+    Checked,
+    issue_receipts,
+    record_arrivals,
+    record_outcomes,
+    seen_inbox_keys,
+    standings,
+    undecided,
+)
 from college.ledger import Ledger
-from college.receipts import Received, issue_receipt
 from college.returns import check_submission, read_envelope
 from college.signing import digest, ed25519_private_from_secret
 from college.store import Store, store_from
 from flows.embargo import embargoed
 
-INBOX = "inbox/"
-RECEIVED_PREFIX = "received"
-RECEIPTS = "receipts"
 BATCH = 25  # files per checking task: tasks per batch, never per ballot (prefect-notes section 5)
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """A submission as the store received it: procedure only."""
-
-    inbox_key: str
-    digest: str
-    size: int
-    received_at: str
-    body: str | None
-    key_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Checked:
-    """The outcome of checking one submission: procedure only (rules, never figures)."""
-
-    digest: str
-    body: str | None
-    accepted: bool
-    late: bool
-    reasons: tuple[str, ...]
-    flags: tuple[str, ...]
 
 
 def _secret(variable: str) -> tuple[str, str]:
@@ -139,84 +122,6 @@ def check(store: Store, contest: Contest, arrivals: list[Arrival]) -> list[Check
     return checked
 
 
-def record_arrivals(ledger: Ledger, arrivals: list[Arrival]) -> None:
-    """`received` once per distinct file, in the store's order of receipt; a repeat is `duplicate`."""
-    first: dict[str, Arrival] = {}
-    for arrival in sorted(arrivals, key=lambda a: (a.received_at, a.inbox_key)):
-        seen = ledger.find(f"received:{arrival.digest}")
-        if arrival.digest in first or (seen is not None and seen.ids.get("inbox") != arrival.inbox_key):
-            ledger.append(
-                "duplicate", body=arrival.body, object_hash=arrival.digest,
-                reasons=["the same bytes were received before: one submission"],
-                ids={"inbox": arrival.inbox_key}, once_key=f"duplicate:{arrival.inbox_key}",
-            )
-            continue
-        first[arrival.digest] = arrival
-        ledger.append(
-            RECEIVED, body=arrival.body, object_hash=arrival.digest,
-            ids={"inbox": arrival.inbox_key, "size": str(arrival.size), "received-at": arrival.received_at}
-            | ({"key-id": arrival.key_id} if arrival.key_id else {}),
-            once_key=f"received:{arrival.digest}",
-        )
-
-
-def undecided(ledger: Ledger) -> list[Arrival]:
-    """Every submission received but not yet decided, this run's or one a crash interrupted."""
-    return [
-        Arrival(e.ids["inbox"], e.object_hash, int(e.ids["size"]), e.ids["received-at"], e.body, e.ids.get("key-id"))
-        for e in ledger.entries()
-        if e.event == RECEIVED and ledger.find(f"outcome:{e.object_hash}") is None
-    ]
-
-
-def seen_inbox_keys(ledger: Ledger) -> set[str]:
-    return {e.ids["inbox"] for e in ledger.entries() if e.event in (RECEIVED, "duplicate") and "inbox" in e.ids}
-
-
-def record_outcomes(contest: Contest, ledger: Ledger, checked: list[Checked]) -> None:
-    """Each outcome, then what it supersedes (a later valid return on time replaces an earlier one).
-
-    The standings are read from the ledger once and kept up to date as entries are appended.
-    Supersessions a crash left unrecorded are recorded first.
-    """
-    entries = ledger.entries()
-    order = {e.object_hash: e.position for e in entries if e.event == RECEIVED}
-    state = standings(contest, entries)
-    for standing in state.bodies.values():
-        record_supersessions(ledger, state, standing)
-    for item in sorted(checked, key=lambda c: order[c.digest]):
-        if ledger.find(f"outcome:{item.digest}") is not None:
-            continue
-        body = item.body if item.body in state.bodies else None
-        event = outcome_event(item.digest, body, item.accepted, item.late, list(item.reasons))
-        event["ids"] = {f"flag-{i}": flag[:500] for i, flag in enumerate(item.flags)}
-        record(ledger, state, event, f"outcome:{item.digest}")
-
-
-def issue_receipts(contest: Contest, ledger: Ledger, store: Store, signing_key) -> int:
-    """A signed receipt for every decided submission that has none yet (so a crash loses none)."""
-    issued = 0
-    for received in [e for e in ledger.entries() if e.event == RECEIVED]:
-        key = f"{RECEIPTS}/{received.object_hash}.json"
-        outcome = ledger.find(f"outcome:{received.object_hash}")
-        if outcome is None or store.exists(key):
-            continue
-        receipt = issue_receipt(
-            signing_key,
-            contest=contest.id,
-            received=Received(sha256=received.object_hash, size=int(received.ids["size"])),
-            affiliate=received.body,
-            sender_key_id=received.ids.get("key-id"),
-            received_at=datetime.fromisoformat(received.ids["received-at"]),
-            outcome=outcome.event,
-            entry=outcome,
-            reasons=outcome.reasons,
-        )
-        store.put(key, receipt)
-        issued += 1
-    return issued
-
-
 @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=False)
 def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     """Receive and check everything in the inbox; returns how many bodies stand in each state."""
@@ -225,7 +130,7 @@ def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     ledger = Ledger(where)
     receipts_key = receipt_key()
     seen = seen_inbox_keys(ledger)
-    keys = [k for k in where.list(INBOX) if k not in seen]
+    keys = [k for k in where.list(f"{INBOX}/") if k not in seen]
     batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
     arrivals = [a for f in receive_batch.map(unmapped(where), batches) for a in f.result()] if batches else []
     record_arrivals(ledger, arrivals)
@@ -234,11 +139,7 @@ def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     checked = [c for f in check.map(unmapped(where), unmapped(contest), batches) for c in f.result()] if batches else []
     record_outcomes(contest, ledger, checked)
     issue_receipts(contest, ledger, where, receipts_key)
-    state = standings(contest, ledger.entries())
-    summary: dict[str, int] = {}
-    for standing in state.bodies.values():
-        summary[standing.state] = summary.get(standing.state, 0) + 1
-    return summary
+    return dict(Counter(standing.state for standing in standings(contest, ledger.entries()).bodies.values()))
 
 
 def announce(store_uri: str, inbox_key: str, sha: str) -> None:

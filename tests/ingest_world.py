@@ -128,12 +128,13 @@ def put_at(store: Store, key: str, data: bytes, at: datetime) -> None:
 
 def ingest_without_prefect(contest: Contest, store: Store) -> None:
     """The ingest flow's steps, called in order as plain functions (no Prefect server)."""
+    from college import ingest as rules
     from flows import ingest as steps
 
     ledger = Ledger(store)
-    keys = [k for k in store.list(steps.INBOX) if k not in steps.seen_inbox_keys(ledger)]
-    steps.record_arrivals(ledger, [steps.receive(store, key) for key in keys])
-    pending = steps.undecided(ledger)
+    keys = [k for k in store.list(f"{rules.INBOX}/") if k not in rules.seen_inbox_keys(ledger)]
+    rules.record_arrivals(ledger, [steps.receive(store, key) for key in keys])
+    pending = rules.undecided(ledger)
     checked = steps.check.fn(store, contest, pending) if pending else []
-    steps.record_outcomes(contest, ledger, checked)
-    steps.issue_receipts(contest, ledger, store, steps.receipt_key())
+    rules.record_outcomes(contest, ledger, checked)
+    rules.issue_receipts(contest, ledger, store, steps.receipt_key())

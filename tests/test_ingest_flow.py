@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
+import college.ingest as ingest_rules
 import flows.ingest as ingest_module
 from college.cli import app
 from college.errors import CollegeError
@@ -141,7 +142,7 @@ def test_a_crash_anywhere_is_finished_by_running_again_without_duplicating_anyth
     monkeypatch.setattr(ingest_module, "Ledger", Ledger)
 
     signed = []
-    real_issue = ingest_module.issue_receipt
+    real_issue = ingest_rules.issue_receipt
 
     def crash_after_two_receipts(*args, **kwargs):
         if len(signed) == 2:
@@ -149,11 +150,11 @@ def test_a_crash_anywhere_is_finished_by_running_again_without_duplicating_anyth
         signed.append(1)
         return real_issue(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_module, "issue_receipt", crash_after_two_receipts)
+    monkeypatch.setattr(ingest_rules, "issue_receipt", crash_after_two_receipts)
     with pytest.raises(RuntimeError, match="injected crash"):
         ingest(str(college.contest_file), store.uri)
     assert len(store.list("receipts/")) == 2
-    monkeypatch.setattr(ingest_module, "issue_receipt", real_issue)
+    monkeypatch.setattr(ingest_rules, "issue_receipt", real_issue)
 
     ingest(str(college.contest_file), store.uri)
     outcomes = every_receipt_verifies(college, store)

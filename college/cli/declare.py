@@ -19,6 +19,7 @@ from college.cli.app import app, clean_errors, out
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.ledger import Ledger
+from college.procedure import open_ties, tie_decision_event
 from college.store import store_from
 
 StoreOption = Annotated[str | None, typer.Option("--store", help="the store: a folder, file:///path or s3://bucket/prefix (default: COLLEGE_STORE)")]
@@ -58,27 +59,25 @@ def decide(
     """Record the Procedures Committee's decision on a tie referred to it, and resume the paused count."""
     contest = load_contest(contest_file)
     ledger = Ledger(store_from(store, default=contest.store))
-    decided = {e.ids.get("round") for e in ledger.entries() if e.event == "decision" and e.ids.get("kind") == "tie"}
-    open_ties = [e for e in ledger.entries() if e.event == "referred" and e.ids["round"] not in decided]
-    if not open_ties:
+    waiting = open_ties(ledger.entries())
+    if not waiting:
         raise CollegeError(f"no tie is waiting for the committee in contest {contest.id}", field="ledger")
-    referred = open_ties[-1]
-    tied = referred.ids["tied"].split(" | ")
-    if eliminate not in tied:
-        raise CollegeError(f"{eliminate!r} is not one of the tied candidates ({', '.join(tied)})", field="--eliminate")
+    tie = waiting[-1]
+    decision = tie_decision_event(tie, eliminate, by)  # refuses a candidate who is not tied
     embedded_prefect()
     from uuid import UUID
 
     from prefect.flow_runs import resume_flow_run
 
-    from flows.count import record_tie_decision
-
-    try:
-        resume_flow_run(UUID(referred.ids["flow-run"]), run_input={"eliminate": eliminate, "decided_by": by})
-        out.print(f"round {referred.ids['round']}: decision sent to the paused count, which records it and resumes")
-    except Exception:  # the paused run has gone (timed out, or its process ended): record it for the next count
-        record_tie_decision(ledger, int(referred.ids["round"]), tied, eliminate, by)
-        out.print(f"round {referred.ids['round']}: decision recorded in the ledger; run `college tally` again to resume")
+    if tie.flow_run:
+        try:
+            resume_flow_run(UUID(tie.flow_run), run_input={"eliminate": eliminate, "decided_by": by})
+            out.print(f"round {tie.round}: decision sent to the paused count, which records it and resumes")
+            return
+        except Exception:  # the paused run has gone (timed out, or its process ended)
+            pass
+    ledger.append(**decision)
+    out.print(f"round {tie.round}: decision recorded in the ledger; run `college tally` again to resume")
 
 
 @app.command()

@@ -23,8 +23,10 @@ from college.errors import CollegeError
 from college.ingest import (
     ADMITTED,
     admission_event,
+    inbox_key,
     proceed_event,
     proceed_once_key,
+    receipt_key,
     record,
     record_supersessions,
     standings,
@@ -39,19 +41,6 @@ StoreOption = Annotated[
     typer.Option("--store", metavar="URI", envvar="COLLEGE_STORE", help="a folder, file:///path or s3://bucket/prefix"),
 ]
 ByOption = Annotated[str, typer.Option("--by", metavar="NAME", help="who decided, for the record (the Procedures Committee)")]
-
-INBOX = "inbox"
-RECEIPTS = "receipts"
-
-
-def inbox_key(data: bytes, now: datetime) -> str:
-    """Where a submission waits for ingest: the store's order of arrival, then the bytes' hash."""
-    return f"{INBOX}/{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{digest(data)[:16]}.sealed"
-
-
-def receipt_key(sha: str) -> str:
-    return f"{RECEIPTS}/{sha}.json"
-
 
 def _receipt_summary(data: bytes) -> str:
     """The receipt's outcome in one line: procedure only, as the receipt itself holds."""
