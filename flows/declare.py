@@ -16,19 +16,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from college.ceremony import (
     Ceremony,
+    Contribution,
     check_ceremony,
-    check_contributions,
     load_ceremony,
     load_contribution,
     open_declaration_key,
     open_result,
 )
-from college.contest import load_contest
+from college.contest import Contest, load_contest
 from college.declaration import Declaration, build_declaration, read_declaration
 from college.errors import CollegeError
 from college.ledger import Ledger
@@ -54,13 +55,10 @@ def sealed_result_hash(ledger: Ledger) -> str:
 
 @embargoed("open and declare")
 def open_and_declare(
-    store: Store, contest_file: str, ceremony: Ceremony, contribution_files: list[str], sealed_hash: str,
-    ledger: Ledger,
+    store: Store, contest: Contest, ceremony: Ceremony, contributions: list[Contribution], key: X25519PrivateKey,
+    sealed_hash: str, ledger: Ledger,
 ) -> str:
-    """Open the sealed tally with a quorum's shares and write the declaration; returns its store key."""
-    contest = load_contest(contest_file)
-    contributions = [load_contribution(path) for path in contribution_files]
-    key = open_declaration_key(ceremony, contributions, result_hash=sealed_hash)
+    """Open the sealed tally with the declaration key and write the declaration; returns its store key."""
     sealed = store.get(f"{SEALED}/{sealed_hash}")
     if digest(sealed) != sealed_hash:
         raise CollegeError("the sealed result in the store does not match the hash the ledger recorded", field="sealed")
@@ -98,20 +96,6 @@ def open_and_declare(
     return stored
 
 
-def check_quorum(ceremony: Ceremony, contribution_files: list[str], sealed_hash: str) -> None:
-    """Before anything is opened: every contribution good (a bad one is named) and a quorum of them."""
-    good, problems = check_contributions(ceremony, [load_contribution(p) for p in contribution_files], result_hash=sealed_hash)
-    if problems:
-        raise CollegeError("; ".join(problems), field="contributions")
-    quorum = ceremony.committee.quorum
-    if len(good) < quorum:
-        raise CollegeError(
-            f"{len(good)} contributions, the quorum is {quorum} of {len(ceremony.committee.members)}: "
-            f"{quorum - len(good)} more needed",
-            field="contributions",
-        )
-
-
 def publish(declaration: Declaration, out: Path) -> list[Path]:
     """After the declaration: reports, the recount bundle and Prefect artifacts."""
     written = write_reports(declaration, out / "reports")
@@ -141,11 +125,14 @@ def declare(contest_file: str, ceremony_file: str, contributions: list[str], out
     where = store_from(store, default=contest.store)
     ledger = Ledger(where)
     sealed_hash = sealed_result_hash(ledger)
-    check_quorum(ceremony, contributions, sealed_hash)
-    key = open_and_declare(where, contest_file, ceremony, contributions, sealed_hash, ledger)
+    shares = [load_contribution(path) for path in contributions]
+    # Before anything is opened: a bad contribution is named, fewer than the quorum refused
+    # (procedure only, so these errors may be shown, unlike anything inside the embargoed step).
+    key = open_declaration_key(ceremony, shares, result_hash=sealed_hash)
+    stored = open_and_declare(where, contest, ceremony, shares, key, sealed_hash, ledger)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "declaration.json").write_bytes(where.get(key))
+    (folder / "declaration.json").write_bytes(where.get(stored))
     declaration = read_declaration(folder / "declaration.json")
     publish(declaration, folder)
     return str(folder)
