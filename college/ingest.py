@@ -235,7 +235,7 @@ def record_arrivals(ledger: Ledger, arrivals: list[Arrival]) -> None:
         seen = ledger.find(f"received:{arrival.digest}")
         if arrival.digest in first or (seen is not None and seen.ids.get("inbox") != arrival.inbox_key):
             ledger.append(
-                "duplicate", body=arrival.body, object_hash=arrival.digest,
+                DUPLICATE, body=arrival.body, object_hash=arrival.digest,
                 reasons=["the same bytes were received before: one submission"],
                 ids={"inbox": arrival.inbox_key}, once_key=f"duplicate:{arrival.inbox_key}",
             )
@@ -259,7 +259,7 @@ def undecided(ledger: Ledger) -> list[Arrival]:
 
 
 def seen_inbox_keys(ledger: Ledger) -> set[str]:
-    return {e.ids["inbox"] for e in ledger.entries() if e.event in (RECEIVED, "duplicate") and "inbox" in e.ids}
+    return {e.ids["inbox"] for e in ledger.entries() if e.event in (RECEIVED, DUPLICATE) and "inbox" in e.ids}
 
 
 def record_outcomes(contest: Contest, ledger: Ledger, checked: list[Checked]) -> None:

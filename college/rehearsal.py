@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import tomlkit
@@ -55,7 +55,6 @@ class Submission:
     data: bytes
     expect: str  # accepted, rejected, duplicate, superseded or late
     rule: str | None = None  # for a rejection, the rule it must name
-    fault: str | None = None
     after_deadline: bool = False
 
 
@@ -70,7 +69,6 @@ class Rehearsal:
     submissions: tuple[Submission, ...]
     missing: tuple[str, ...] = ()
     tied: tuple[str, ...] = ()
-    faults: tuple[str, ...] = field(default_factory=tuple)
 
     def contest_text(self, deadline: datetime) -> str:
         """The contest file, with the returns deadline the run sets once the returns are sealed."""
@@ -134,7 +132,7 @@ def rehearse(seed: int, scale: str = "small", *, faults: bool = False, candidate
         subs, missing = _faults(simulation, genuine, subs, sealed, made)
     return Rehearsal(
         simulation, data, count_key, Ed25519PrivateKey.generate(), committee_keys, ceremony, tuple(subs),
-        missing, tied, FAULTS if faults else (),
+        missing, tied,
     )
 
 
@@ -188,30 +186,29 @@ def _faults(simulation: Simulation, genuine: dict[str, bytes], subs: list[Submis
     def label(ballot: Ballot, fault: str) -> str:
         return f"{ballot.body.id} ({fault})"
 
-    extra = [
+    rejected = [
         Submission(label(tampered, "tampered"), tampered.body.id, _tamper(genuine[tampered.body.id]),
-                   "rejected", "envelope-signature", "tampered"),
+                   "rejected", "envelope-signature"),
         Submission(label(wrong, "wrong-key"), wrong.body.id, sealed(wrong, made, Ed25519PrivateKey.generate()),
-                   "rejected", "key-id", "wrong-key"),
+                   "rejected", "key-id"),
         Submission(label(broken, "arithmetic"), broken.body.id,
-                   sealed(broken, made, papers_returned=broken.returned + 1),
-                   "rejected", "returned-arithmetic", "arithmetic"),
+                   sealed(broken, made, papers_returned=broken.returned + 1), "rejected", "returned-arithmetic"),
         Submission(label(with_declaration, "declaration-missing"), with_declaration.body.id,
-                   sealed(with_declaration, made, ineligible=None),
-                   "rejected", "declaration-missing", "declaration-missing"),
-        Submission(label(duplicate, "duplicate"), duplicate.body.id, genuine[duplicate.body.id],
-                   "duplicate", None, "duplicate"),
-        Submission(label(late, "late"), late.body.id, sealed(late, made + timedelta(minutes=30)),
-                   "late", None, "late", after_deadline=True),
+                   sealed(with_declaration, made, ineligible=None), "rejected", "declaration-missing"),
     ]
     # The faulty files arrive first, so the genuine return that follows is what counts; a
     # superseding return is the genuine one corrected, sent after it.
     subs = [s for s in subs if s.body != absent.body.id]
     first = next(i for i, s in enumerate(subs) if s.body == superseding.body.id)
-    subs[first] = replace(subs[first], expect="superseded", fault="superseding", label=label(superseding, "superseded"))
-    corrected = Submission(label(superseding, "superseding"), superseding.body.id,
-                           sealed(superseding, made + timedelta(minutes=10)), "accepted", None, "superseding")
-    return extra[:4] + subs + [extra[4], corrected, extra[5]], (absent.body.id,)
+    subs[first] = replace(subs[first], expect="superseded", label=label(superseding, "superseded"))
+    afterwards = [
+        Submission(label(duplicate, "duplicate"), duplicate.body.id, genuine[duplicate.body.id], "duplicate"),
+        Submission(label(superseding, "superseding"), superseding.body.id,
+                   sealed(superseding, made + timedelta(minutes=10)), "accepted"),
+        Submission(label(late, "late"), late.body.id, sealed(late, made + timedelta(minutes=30)), "late",
+                   after_deadline=True),
+    ]
+    return rejected + subs + afterwards, (absent.body.id,)
 
 
 def _tamper(data: bytes) -> bytes:

@@ -23,9 +23,9 @@ from uuid import UUID
 
 from college.ceremony import contribute, count_key_text, open_share
 from college.contest import Contest
-from college.ingest import DECISION, RECEIVED_PREFIX, inbox_key, proceed_event, standings
+from college.ingest import DUPLICATE, RECEIPTS, RECEIVED_PREFIX, inbox_key, proceed_event, standings
 from college.ledger import Ledger
-from college.procedure import TIE, open_ties
+from college.procedure import open_ties, tie_decisions
 from college.receipts import verify_receipt
 from college.rehearsal import Rehearsal, rehearse
 from college.signing import digest, private_text
@@ -179,38 +179,35 @@ def _contribute(world: Rehearsal, folder: Path, sealed_hash: str) -> list[Path]:
 def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger) -> list[Check]:
     """Each submission's outcome and rule as expected, the ledger intact, every byte kept, every receipt valid."""
     entries = ledger.entries()
-    outcome = {e.object_hash: e for e in entries if e.once_key and e.once_key.startswith("outcome:")}
     superseded = {e.object_hash for e in entries if e.event == "superseded"}
+    duplicates = {e.object_hash: e for e in entries if e.event == DUPLICATE}
     found: list[Check] = []
     seen: set[str] = set()
     for submission in world.submissions:
         sha = digest(submission.data)
-        want, reason = submission.expect, ""
-        if sha in seen:
-            got = "duplicate"
-            reason = "the same bytes were received before: one submission"
-        else:
-            entry = outcome.get(sha)
-            got = "superseded" if sha in superseded else entry.event if entry else "no outcome"
-            if entry is not None and entry.reasons:
-                reason = entry.reasons[0]
-            if submission.rule:
-                want = f"{want}: {submission.rule}"
-                named = [r.split(":", 1)[0] for r in (entry.reasons if entry else [])]
-                got = f"{got}: {submission.rule if submission.rule in named else ', '.join(named) or 'no rule'}"
+        want = f"{submission.expect}: {submission.rule}" if submission.rule else submission.expect
+        entry = duplicates.get(sha) if sha in seen else ledger.find(f"outcome:{sha}")
         seen.add(sha)
-        found.append(Check(f"{submission.label}", want, got, reason))
+        if entry is None:
+            found.append(Check(submission.label, want, "no outcome"))
+            continue
+        got = "superseded" if entry.event != DUPLICATE and sha in superseded else entry.event
+        if submission.rule:
+            named = [r.split(":", 1)[0] for r in entry.reasons]
+            got = f"{got}: {submission.rule if submission.rule in named else ', '.join(named) or 'no rule'}"
+        found.append(Check(submission.label, want, got, entry.reasons[0] if entry.reasons else ""))
+    state = standings(contest, entries)
     for body in world.missing:
-        state = standings(contest, entries).bodies[body].state
-        found.append(Check(f"{body} (missing-body)", "missing", state, "no return: counted without it by the committee's decision"))
+        found.append(Check(f"{body} (missing-body)", "missing", state.bodies[body].state,
+                           "no return: counted without it by the committee's decision"))
     if world.tied:
-        decided = [e for e in entries if e.event == DECISION and e.ids.get("kind") == TIE]
-        reason = decided[0].reasons[0] if decided else ""
+        decided = tie_decisions(entries)
+        reason = f"round {decided[0].round}: eliminate {decided[0].eliminate}" if decided else ""
         found.append(Check("tie referred to the committee", "decided", "decided" if decided else "not decided", reason))
     problems = ledger.verify()
     found.append(Check("ledger verifies", "0 problems", f"{len(problems)} problems"))
     lost = [s.label for s in world.submissions if store.get(f"{RECEIVED_PREFIX}/{digest(s.data)}") != s.data]
     found.append(Check("every received byte string retrievable by its hash", "0 lost", f"{len(lost)} lost"))
-    bad = [key for key in store.list("receipts/") if verify_receipt(store.get(key), world.receipt_key.public_key(), ledger)]
+    bad = [key for key in store.list(f"{RECEIPTS}/") if verify_receipt(store.get(key), world.receipt_key.public_key(), ledger)]
     found.append(Check("every receipt verifies against the ledger", "0 bad", f"{len(bad)} bad"))
     return found
