@@ -113,6 +113,11 @@ def _entry_mark(entry: PreferenceEntry) -> Mark:
     return tuple(entry)
 
 
+def profile_from_file(data: ProfileFile) -> Profile:
+    """A profile file already checked against the contest (a sealed tally's, say) as a profile."""
+    return from_rows((tuple(_entry_mark(entry) for entry in row.ranking), row.count) for row in data.ballots)
+
+
 def read_profile_json(path: Path, contest: Contest) -> Profile:
     try:
         raw = path.read_bytes()

@@ -21,7 +21,7 @@ from college.count import count
 from college.declaration import BodyFigures
 from college.errors import CollegeError
 from college.model import Model
-from college.profile import Profile, ProfileFile, from_rows, profile_json
+from college.profile import Profile, ProfileFile, profile_from_file, profile_json
 from college.register import BodyKind, find_body
 from college.result import Result, TieDecision
 from college.returns import Return, section_profile
@@ -42,13 +42,6 @@ class Tally(Model):
 
     def section_profiles(self) -> dict[str, Profile]:
         return {sid: profile_from_file(file) for sid, file in self.profiles.items()}
-
-
-def profile_from_file(file: ProfileFile) -> Profile:
-    def mark(entry) -> tuple[str, ...]:
-        return () if entry in (None, "") else (entry,) if isinstance(entry, str) else tuple(entry)
-
-    return from_rows((tuple(mark(entry) for entry in row.ranking), row.count) for row in file.ballots)
 
 
 def first_preferences(ret: Return) -> dict[str, int]:
