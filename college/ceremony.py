@@ -458,12 +458,6 @@ def count_key_from_environment(environ: Mapping[str, str] | None = None) -> X255
     return None if text is None else parse_count_key(text, COUNT_KEY_VARIABLE)
 
 
-def count_key_text(key: X25519PrivateKey) -> str:
-    """A count key as the secret holds it: base64 of its 32 raw bytes."""
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-    return _b64(raw)
-
-
 # --- helpers ----------------------------------------------------------------------------
 
 

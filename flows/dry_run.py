@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from college.ceremony import contribute, count_key_text, open_share
+from college.ceremony import contribute, open_share
 from college.contest import Contest
 from college.ingest import DUPLICATE, RECEIPTS, RECEIVED_PREFIX, inbox_key, proceed_event, standings
 from college.ledger import Ledger
@@ -73,7 +73,7 @@ def dry_run(
     folder = Path(out) / f"{world.simulation.contest_id}-{now.strftime('%Y%m%dT%H%M%SZ')}"
     folder.mkdir(parents=True)
     where = store_from(store or folder / "store")
-    os.environ["COLLEGE_COUNT_KEY"] = count_key_text(world.count_key)
+    os.environ["COLLEGE_COUNT_KEY"] = private_text(world.count_key)
     os.environ["COLLEGE_RECEIPT_KEY"] = private_text(world.receipt_key)
     (folder / "ceremony.json").write_text(world.ceremony.model_dump_json(indent=1), encoding="utf-8")
 

@@ -26,7 +26,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from college.ceremony import parse_count_key
+from college.ceremony import COUNT_KEY_VARIABLE, count_key_from_environment, parse_count_key
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
 from college.ingest import (
@@ -64,12 +64,12 @@ def _secret(variable: str) -> tuple[str, str]:
 
 
 def count_key():
-    """The party scrutineer's count key, which opens returns (COLLEGE_COUNT_KEY)."""
-    return parse_count_key(*_secret("COLLEGE_COUNT_KEY"))
+    """The party scrutineer's count key, which opens returns (COLLEGE_COUNT_KEY, or its Secret block)."""
+    return count_key_from_environment() or parse_count_key(*_secret(COUNT_KEY_VARIABLE))
 
 
 def receipt_key():
-    """The party scrutineer's signing key for receipts (COLLEGE_RECEIPT_KEY)."""
+    """The party scrutineer's signing key for receipts (COLLEGE_RECEIPT_KEY, or its Secret block)."""
     return ed25519_private_from_secret(*_secret("COLLEGE_RECEIPT_KEY"))
 
 

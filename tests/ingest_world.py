@@ -16,7 +16,6 @@ import tomlkit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from college.ceremony import count_key_text
 from college.contest import Contest
 from college.ledger import Ledger
 from college.returns import seal_payload, signed_payload
@@ -74,7 +73,7 @@ class College:
         return seal_payload(payload, key, public_text(self.count_key), contest=self.contest.id, affiliate=body_id)
 
     def environment(self) -> dict[str, str]:
-        return {"COLLEGE_COUNT_KEY": count_key_text(self.count_key), "COLLEGE_RECEIPT_KEY": private_text(self.receipt_key)}
+        return {"COLLEGE_COUNT_KEY": private_text(self.count_key), "COLLEGE_RECEIPT_KEY": private_text(self.receipt_key)}
 
 
 def body_ids(bodies: int) -> list[str]:

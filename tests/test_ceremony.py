@@ -25,7 +25,6 @@ from college.ceremony import (
     check_ceremony,
     contribute,
     count_key_from_environment,
-    count_key_text,
     key_ceremony,
     open_declaration_key,
     open_result,
@@ -40,7 +39,7 @@ from college.cli import app
 from college.committee import Committee, MemberKeys, dry_run_committee
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
-from college.signing import canonical, digest, public_text, sign
+from college.signing import canonical, digest, private_text, public_text, sign
 
 from .conftest import REPO
 
@@ -329,11 +328,11 @@ def test_the_declaration_key_goes_into_the_contest_file_changing_nothing_else():
 def test_the_count_key_reads_from_pem_or_base64_and_never_shows_in_an_error():
     key = X25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    for text in (pem, count_key_text(key), f"  {count_key_text(key)}\n"):
+    for text in (pem, private_text(key), f"  {private_text(key)}\n"):
         assert public_text(parse_count_key(text)) == public_text(key)
     assert count_key_from_environment({}) is None
     assert public_text(count_key_from_environment({"COLLEGE_COUNT_KEY": pem})) == public_text(key)
-    secret = count_key_text(key)
+    secret = private_text(key)
     for bad in (secret[:-4], "-----BEGIN PRIVATE KEY-----\n" + secret + "\n-----END PRIVATE KEY-----", ""):
         with pytest.raises(CollegeError, match="COLLEGE_COUNT_KEY") as caught:
             parse_count_key(bad)

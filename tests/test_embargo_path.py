@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from college.ceremony import contribute, count_key_text, key_ceremony, open_share
+from college.ceremony import contribute, key_ceremony, open_share
 from college.committee import dry_run_committee
 from college.contest import Contest
 from college.count import count as independent_count
@@ -135,7 +135,7 @@ def counted(prefect_server, tmp_path_factory):
     root = tmp_path_factory.mktemp("embargo")
     world = World(root, datetime.now(UTC) + timedelta(seconds=2))
     store = LocalStore(root / "store")
-    os.environ["COLLEGE_COUNT_KEY"] = count_key_text(world.count_key)
+    os.environ["COLLEGE_COUNT_KEY"] = private_text(world.count_key)
     os.environ["COLLEGE_RECEIPT_KEY"] = private_text(world.receipt_key)
     store.put("inbox/1-broken.sealed", world.sealed("union-a", papers_returned=world.issued("union-a") + 1))
     for number, body in enumerate(BODIES, start=2):
