@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from functools import wraps
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,6 +24,12 @@ err = Console(stderr=True, soft_wrap=True)
 @app.callback()
 def college() -> None:
     """Count a Labour Party leadership electoral college."""
+    # Commands that run a flow use Prefect on embedded defaults: its local SQLite and a temporary
+    # server started on demand, patient with a slow machine (shared/docs/prefect-notes.md), no
+    # telemetry. Set before any command imports Prefect; the environment may override each.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 def clean_errors(command):
@@ -41,3 +49,13 @@ def clean_errors(command):
             raise typer.Exit(3) from None
 
     return run
+
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store", metavar="URI", envvar="COLLEGE_STORE",
+        help="a folder, file:///path or s3://bucket/prefix (else the contest file's store)",
+    ),
+]
+ByOption = Annotated[str, typer.Option("--by", metavar="NAME", help="who decided, for the record (the Procedures Committee)")]

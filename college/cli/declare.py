@@ -8,29 +8,19 @@ start without it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from college.cli.app import app, clean_errors, out
+from college.cli.app import ByOption, StoreOption, app, clean_errors, out
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.ledger import Ledger
 from college.procedure import open_ties, tie_decision_event
 from college.store import store_from
 
-StoreOption = Annotated[str | None, typer.Option("--store", help="the store: a folder, file:///path or s3://bucket/prefix (default: COLLEGE_STORE)")]
-
-
-def embedded_prefect() -> None:
-    """Prefect on embedded defaults: its local SQLite, a temporary server started on demand
-    (patient with a slow machine: shared/docs/prefect-notes.md), no telemetry."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 @app.command()
@@ -41,7 +31,6 @@ def tally(
 ) -> None:
     """Count the standing returns after the deadline and seal the result to the declaration key."""
     load_contest(contest_file)
-    embedded_prefect()
     from flows.count import count
 
     sealed = count(str(contest_file), store)
@@ -53,7 +42,7 @@ def tally(
 def decide(
     contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")],
     eliminate: Annotated[str, typer.Option("--eliminate", help="the tied candidate the committee eliminates")],
-    by: Annotated[str, typer.Option("--by", help="who decided (the Procedures Committee, or its members)")],
+    by: ByOption,
     store: StoreOption = None,
 ) -> None:
     """Record the Procedures Committee's decision on a tie referred to it, and resume the paused count."""
@@ -64,7 +53,6 @@ def decide(
         raise CollegeError(f"no tie is waiting for the committee in contest {contest.id}", field="ledger")
     tie = waiting[-1]
     decision = tie_decision_event(tie, eliminate, by)  # refuses a candidate who is not tied
-    embedded_prefect()
     from uuid import UUID
 
     from prefect.flow_runs import resume_flow_run
@@ -91,7 +79,6 @@ def declare(
 ) -> None:
     """Open the sealed result with a quorum's contributions, declare it, and publish the reports."""
     load_contest(contest_file)
-    embedded_prefect()
     from flows.declare import declare as declare_flow
 
     folder = declare_flow(str(contest_file), str(ceremony), [str(p) for p in contribution], str(out_dir), store)
@@ -105,7 +92,9 @@ def dry_run(
     seed: Annotated[int, typer.Option("--seed", help="the generated contest's seed (its figures repeat with it)")] = 1,
     scale: Annotated[str, typer.Option("--scale", help="tiny, small or national")] = "small",
     faults: Annotated[bool, typer.Option("--faults", help="inject the faults a rehearsal must see caught")] = False,
-    store: StoreOption = None,
+    store: Annotated[  # never COLLEGE_STORE: a rehearsal must not write into the real count's store
+        str | None, typer.Option("--store", metavar="URI", help="s3://bucket/prefix or a folder (default: in the run's folder)")
+    ] = None,
 ) -> None:
     """Rehearse the whole count on a generated contest: keys, sealed returns, ingest, count under
     embargo, a committee quorum declaring, reports. Every output says DRY RUN."""
@@ -113,7 +102,6 @@ def dry_run(
 
     if scale not in SCALES:
         raise CollegeError(f"--scale must be one of {', '.join(SCALES)}", field="--scale")
-    embedded_prefect()
     from flows.dry_run import dry_run as rehearse
 
     with out.status("starting") as status:

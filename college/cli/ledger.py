@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.app import app, clean_errors, err, out
+from college.cli.app import StoreOption, app, clean_errors, err, out
 from college.errors import CollegeError
 from college.ledger import Ledger
 from college.receipts import read_receipt, verify_receipt
@@ -22,10 +22,6 @@ receipt_app = typer.Typer(help="Receipts given to those who submit returns.", no
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(receipt_app, name="receipt")
 
-StoreOption = Annotated[
-    str | None,
-    typer.Option("--store", metavar="URI", envvar="COLLEGE_STORE", help="a folder, file:///path or s3://bucket/prefix"),
-]
 
 
 def _ledger(store: str | None) -> Ledger:

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.app import app, clean_errors, out
+from college.cli.app import ByOption, StoreOption, app, clean_errors, out
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.ingest import (
@@ -36,11 +36,6 @@ from college.ledger import Ledger
 from college.signing import digest
 from college.store import store_from
 
-StoreOption = Annotated[
-    str | None,
-    typer.Option("--store", metavar="URI", envvar="COLLEGE_STORE", help="a folder, file:///path or s3://bucket/prefix"),
-]
-ByOption = Annotated[str, typer.Option("--by", metavar="NAME", help="who decided, for the record (the Procedures Committee)")]
 
 def _receipt_summary(data: bytes) -> str:
     """The receipt's outcome in one line: procedure only, as the receipt itself holds."""
