@@ -33,22 +33,23 @@ def preference(ranking: Ranking, continuing: Container[str], rules: BallotRules)
     Reading is always from the top, so the answer depends only on the paper and the
     continuing candidates, never on the order of earlier rounds.
     """
+    limit, repeat_stops, overvote = rules.max_skipped_ranks, rules.duplicate is Duplicate.exhaust, rules.overvote
     last_marked = 0  # 1-based place of the last preference that carried a mark
     seen: set[str] = set()
     for place, mark in enumerate(ranking, start=1):
         if not mark:
             continue
-        if rules.max_skipped_ranks is not None and place - last_marked - 1 > rules.max_skipped_ranks:
+        if limit is not None and place - last_marked - 1 > limit:
             return None  # the sequence is broken: the paper stops here
         last_marked = place
-        if rules.duplicate is Duplicate.exhaust:
+        if repeat_stops:
             if seen.intersection(mark):
                 return None
             seen.update(mark)
         if len(mark) > 1:
-            if rules.overvote is Overvote.exhaust:
+            if overvote is Overvote.exhaust:
                 return None
-            if rules.overvote is Overvote.exhaust_if_multiple_continuing:
+            if overvote is Overvote.exhaust_if_multiple_continuing:
                 alive = [name for name in mark if name in continuing]
                 if len(alive) > 1:
                     return None

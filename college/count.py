@@ -72,7 +72,7 @@ class _Piles:
                 non_transferable += counts[index]
             else:
                 piles[choice].append(index)
-        votes = {name: sum(counts[i] for i in pile) for name, pile in piles.items()}
+        votes = {name: sum(map(counts.__getitem__, pile)) for name, pile in piles.items()}
         return cls(rankings, counts, piles, votes, non_transferable)
 
     def transfer(self, eliminated: str, continuing: set[str], contest: Contest) -> None:
