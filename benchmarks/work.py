@@ -5,6 +5,7 @@ result as JSON). Prints one JSON line: seconds, peak memory, winner, rounds.
 Usage: python work.py CONTEST.toml ID=PATH [ID=PATH ...]
 """
 
+import gc
 import json
 import resource
 import sys
@@ -13,12 +14,14 @@ import time
 from college.cli.count import parse_sections
 from college.contest import load_contest
 from college.count import count
-from college.profile import combine, read_profile
+from college.profile import read_section
+
+gc.freeze()  # as the `college` script does once it has imported its command (college.cli.main)
 
 start, cpu = time.perf_counter(), time.process_time()
 contest = load_contest(sys.argv[1])
 files = parse_sections(sys.argv[2:])
-profiles = {sid: combine(read_profile(p, contest) for p in paths) for sid, paths in files.items()}
+profiles = {sid: read_section(paths, contest) for sid, paths in files.items()}
 read = time.perf_counter()
 result = count(contest, profiles)
 result.model_dump_json()

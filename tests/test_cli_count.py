@@ -230,3 +230,34 @@ def test_installed_command_counts_the_example_and_errors_cleanly(tmp_path):
     )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+
+
+def test_every_command_is_listed_with_the_module_that_registers_it():
+    # The script imports only the module COMMANDS names for a command: a command missing
+    # from it, or listed under the wrong module, would not exist for the user.
+    from college.cli import COMMANDS
+
+    registered = {c.name or c.callback.__name__.replace("_", "-"): c.callback.__module__ for c in app.registered_commands}
+    for group in app.registered_groups:
+        (module,) = {c.callback.__module__ for c in group.typer_instance.registered_commands}
+        registered[group.name] = module
+    assert registered == {name: f"college.cli.{module}" for name, module in COMMANDS.items()}
+
+
+def test_the_installed_count_loads_neither_prefect_nor_the_other_commands(tmp_path):
+    loaded = tmp_path / "modules.txt"
+    script = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(loaded)!r}, 'w').write('\\n'.join(sys.modules)))\n"
+        "from college.cli import main\n"
+        "main()\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script, "count", EXAMPLE / "contest.toml", *SECTIONS], capture_output=True, text=True
+    )
+    assert ran.returncode == 0 and "Ed Miliband is elected" in ran.stdout, ran.stderr
+    modules = set(loaded.read_text().split())
+    assert "college.cli.count" in modules and "college.count" in modules
+    assert not {m for m in modules if m.split(".")[0] == "prefect" or m in ("college.cli.declare", "college.ceremony")}
+    listed = subprocess.run([Path(sys.executable).with_name("college"), "--help"], capture_output=True, text=True)
+    assert all(f" {name} " in listed.stdout for name in ("count", "dry-run", "ledger", "return", "nominations"))

@@ -24,7 +24,7 @@ from college.ceremony import (
     open_share,
     open_declaration_key,
 )
-from college.cli.app import app, clean_errors, out
+from college.cli.application import app, clean_errors, out
 from college.committee import MemberKeys
 from college.contest import load_contest
 from college.errors import CollegeError

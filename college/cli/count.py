@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from college.cli.app import app, clean_errors, out
+from college.cli.application import app, clean_errors, out
 from college.contest import load_contest
 from college.count import count as count_college
 from college.errors import CollegeError, from_validation_error
-from college.profile import combine, read_profile
+from college.profile import read_section
 from college.render import result_renderable
 from college.result import TieDecision
 
@@ -60,7 +60,7 @@ def count(
     files = parse_sections(section)
     for section_id in files:
         contest.section(section_id)
-    profiles = {sid: combine(read_profile(p, contest) for p in paths) for sid, paths in files.items()}
+    profiles = {sid: read_section(paths, contest) for sid, paths in files.items()}
     result = count_college(contest, profiles, load_decisions(decisions))
     if format == "json":
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")

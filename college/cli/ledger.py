@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.app import StoreOption, app, clean_errors, err, out
+from college.cli.application import StoreOption, app, clean_errors, err, out
 from college.errors import CollegeError
 from college.ledger import Ledger
 from college.receipts import read_receipt, verify_receipt

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.app import app, clean_errors, out
+from college.cli.application import app, clean_errors, out
 from college.errors import CollegeError
 from college.nomination_pages import write_publication
 from college.nominations import (

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.app import ByOption, StoreOption, app, clean_errors, out
+from college.cli.application import ByOption, StoreOption, app, clean_errors, out
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.ingest import (

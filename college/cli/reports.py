@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from college.cli.app import app, clean_errors, out
+from college.cli.application import app, clean_errors, out
 from college.embargo import require_declared
 from college.recount import verify_bundle, write_bundle
 from college.reports import parse_formats, write_reports

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from college.cli.app import app, clean_errors, err, out
+from college.cli.application import app, clean_errors, err, out
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
 from college.profile import Profile, read_profile
