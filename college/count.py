@@ -12,9 +12,10 @@
       College votes and redistributing those votes according to expressed preferences,
       until one candidate exceeds the 50% threshold.
 
-Arithmetic is exact: votes are integers, shares are fractions. Each round is a value;
-a round in, a round out. Papers are moved only when the candidate they count for is
-eliminated, so a round costs the papers it transfers, not the whole section.
+Arithmetic is exact: votes are integers (64-bit, summed by integer addition), shares are
+fractions. Each round is a value; a round in, a round out. Papers are moved only when
+the candidate they count for is eliminated, so a round costs the papers it transfers,
+not the whole section.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
+
 from college.ballots import preference
 from college.contest import Contest, Section
 from college.errors import CollegeError
-from college.profile import Profile, Ranking
+from college.profile import Columns, Profile, columns_of
 from college.result import (
     DecisionNeeded,
     Result,
@@ -45,50 +48,81 @@ HALF = Fraction(1, 2)
 
 @dataclass
 class _Piles:
-    """One section's papers, each distinct ranking in the pile of the candidate it counts for."""
+    """One section's papers, each distinct ranking with the candidate it counts for.
 
-    rankings: list[Ranking]
-    counts: list[int]
-    piles: dict[str, list[int]]  # candidate -> indices into rankings
+    Rankings are rows of numbers (`college.profile.Columns`). Most papers mark one name at
+    each preference, none twice and with no gap: the rules on gaps, overvotes and repeated
+    names cannot touch them, so each counts for its highest-ranked continuing name, found
+    for all of them at once. Every other paper is read by `college.ballots.preference`.
+    """
+
+    columns: Columns
+    number: dict[str, int]  # candidates, then excluded names, numbered
+    marked: np.ndarray  # per row and preference: the number of the one name marked there, else -1
+    plain: np.ndarray  # per row: one name at each preference, none repeated, no gap
+    choice: np.ndarray  # per row: the number of the candidate it counts for; -1, non-transferable
+    totals: np.ndarray  # papers per candidate number; the last entry holds the non-transferable
     votes: dict[str, int]
-    non_transferable: int
 
     @classmethod
     def deal(cls, profile: Profile, continuing: set[str], contest: Contest) -> _Piles:
         """Rule 1: each paper to its highest-ranked continuing candidate."""
-        rankings = list(profile.rankings)
-        counts = list(profile.rankings.values())
-        piles: dict[str, list[int]] = {name: [] for name in continuing}
-        non_transferable = 0
-        for index, ranking in enumerate(rankings):
-            first = ranking[0]
-            # A single continuing name at the first preference is the answer under every
-            # ballot rule; most papers are read here without the general reader.
-            if len(first) == 1 and first[0] in continuing:
-                piles[first[0]].append(index)
-                continue
-            choice = preference(ranking, continuing, contest.ballots)
-            if choice is None:
-                non_transferable += counts[index]
-            else:
-                piles[choice].append(index)
-        votes = {name: sum(map(counts.__getitem__, pile)) for name, pile in piles.items()}
-        return cls(rankings, counts, piles, votes, non_transferable)
+        columns = columns_of(profile)
+        number = {name: place for place, name in enumerate([*contest.candidates, *contest.excluded])}
+        # A mark's number if it is one name; an overvote, or a name the contest does not know,
+        # leaves its paper to the reader.
+        single = np.array([number.get(m[0], -1) if len(m) == 1 else -1 for m in columns.marks] + [-1], dtype=np.int32)
+        marked = single[columns.codes]  # an unmarked preference (-1) reads the last entry: -1
+        has_mark = columns.codes >= 0
+        ordered = np.sort(marked, axis=1)
+        plain = (
+            np.all((marked >= 0) == has_mark, axis=1)  # no overvote
+            & np.all(has_mark[:, :-1] >= has_mark[:, 1:], axis=1)  # no gap
+            & ~np.any((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0), axis=1)  # no repeat
+        )
+        rows = len(columns.counts)
+        piles = cls(
+            columns, number, marked, plain, np.full(rows, -1), np.zeros(len(number) + 1, dtype=np.int64), {}
+        )
+        piles._read(np.arange(rows), continuing, contest)
+        piles.votes = {name: int(piles.totals[number[name]]) for name in contest.candidates if name in continuing}
+        return piles
+
+    def _read(self, rows: np.ndarray, continuing: set[str], contest: Contest) -> None:
+        """Rows `rows` to the candidates they now count for, with their papers."""
+        alive = np.array([name in continuing for name in self.number] + [False])
+        plain = rows[self.plain[rows]]
+        self.choice[plain] = _highest_continuing(self.marked[plain], alive)
+        for row in rows[~self.plain[rows]].tolist():
+            name = preference(self.columns.ranking(row), continuing, contest.ballots)
+            self.choice[row] = -1 if name is None else self.number[name]
+        np.add.at(self.totals, self.choice[rows], self.columns.counts[rows])
 
     def transfer(self, eliminated: str, continuing: set[str], contest: Contest) -> None:
         """Redistribute an eliminated candidate's papers by their expressed preferences (item 27)."""
-        for index in self.piles.pop(eliminated):
-            choice = preference(self.rankings[index], continuing, contest.ballots)
-            if choice is None:
-                self.non_transferable += self.counts[index]
-            else:
-                self.piles[choice].append(index)
-                self.votes[choice] += self.counts[index]
+        leaving = self.number[eliminated]
+        self.totals[leaving] = 0
+        self._read(np.flatnonzero(self.choice == leaving), continuing, contest)
         del self.votes[eliminated]
+        self.votes = {name: int(self.totals[self.number[name]]) for name in self.votes}
+
+    @property
+    def non_transferable(self) -> int:
+        return int(self.totals[-1])
 
     @property
     def valid(self) -> int:
         return sum(self.votes.values())
+
+
+def _highest_continuing(marked: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """For rows of single names, the first continuing one's number, or -1 if none is."""
+    if marked.shape[1] == 0:
+        return np.full(len(marked), -1)
+    continues = alive[marked]
+    first = continues.argmax(axis=1)
+    rows = np.arange(len(marked))
+    return np.where(continues[rows, first], marked[rows, first], -1)
 
 
 def _section_round(section: Section, piles: _Piles, contest: Contest) -> SectionRound:

@@ -8,19 +8,22 @@ only reads files faithfully and checks that every name is one the contest knows.
 Files read: the profile JSON of DESIGN.md (a preference may also be null for a skipped
 one, or a list of names for an overvote), ballot-level CSV with columns rank1..rankN and
 an optional count, and Parquet with the same columns. Ballot-level data is grouped by
-polars into distinct rankings before anything else looks at it, so ten million papers
-cost little more than their distinct rankings.
+polars into distinct rankings before anything else looks at it, and those are kept as
+numbers (`Columns`) for the count, so ten million papers cost little more than their
+distinct rankings.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
@@ -44,12 +47,89 @@ class Profile:
 
     @property
     def papers(self) -> int:
+        if isinstance(self.rankings, _TableRankings):
+            return int(self.rankings.columns.counts.sum())
         return sum(self.rankings.values())
 
     def __add__(self, other: Profile) -> Profile:
         merged = Counter(self.rankings)
         merged.update(other.rankings)
         return Profile(dict(merged), self.blank + other.blank)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Distinct rankings as numbers, so that the count can read many papers at once.
+
+    Row i is carried by `counts[i]` papers; `codes[i, p]` is the place in `marks` of its
+    mark at preference p + 1, or -1 where that preference is unmarked. Two rows may spell
+    the same ranking (an overvote written two ways); they are simply two rows of papers.
+    """
+
+    marks: tuple[Mark, ...]
+    codes: np.ndarray  # rows x preferences, int32
+    counts: np.ndarray  # int64
+
+    @classmethod
+    def of(cls, rankings: Mapping[Ranking, int]) -> Columns:
+        """Rankings held as tuples (a profile file, a return) as numbers."""
+        number: dict[Mark, int] = {}
+        depth = max(map(len, rankings), default=0)
+        codes = [[-1] * depth for _ in range(len(rankings))]
+        for row, ranking in zip(codes, rankings):
+            for place, mark in enumerate(ranking):
+                if mark:
+                    row[place] = number.setdefault(mark, len(number))
+        return cls(
+            tuple(number),
+            np.array(codes, dtype=np.int32).reshape(len(rankings), depth),
+            np.fromiter(rankings.values(), dtype=np.int64, count=len(rankings)),
+        )
+
+    @cached_property
+    def _spelling(self) -> list[Mark]:
+        return [*self.marks, ()]  # a code of -1 reads the last entry: no mark
+
+    def _spell(self, codes: list[int]) -> Ranking:
+        return tuple(map(self._spelling.__getitem__, codes))
+
+    def ranking(self, row: int) -> Ranking:
+        """Row `row` as the tuples `college.ballots` reads."""
+        return _trim(self._spell(self.codes[row].tolist()))
+
+    def rankings(self) -> dict[Ranking, int]:
+        """Every row spelt out as tuples, rows that spell the same ranking summed."""
+        return from_rows(zip(map(self._spell, self.codes.tolist()), self.counts.tolist())).rankings
+
+
+class _TableRankings(Mapping):
+    """A ballot table's rankings: kept as `Columns`, spelt out as tuples only if asked for."""
+
+    def __init__(self, columns: Columns):
+        self.columns = columns
+
+    @cached_property
+    def _spelt(self) -> dict[Ranking, int]:
+        return self.columns.rankings()
+
+    def __getitem__(self, ranking: Ranking) -> int:
+        return self._spelt[ranking]
+
+    def __iter__(self) -> Iterator[Ranking]:
+        return iter(self._spelt)
+
+    def __len__(self) -> int:
+        return len(self._spelt)
+
+    def __repr__(self) -> str:
+        return repr(self._spelt)
+
+
+def columns_of(profile: Profile) -> Columns:
+    """The profile's rankings as numbers: as read, for a ballot table; numbered here otherwise."""
+    if isinstance(profile.rankings, _TableRankings):
+        return profile.rankings.columns
+    return Columns.of(profile.rankings)
 
 
 def combine(profiles: Iterable[Profile]) -> Profile:
@@ -282,8 +362,8 @@ def _distinct_rows(path: Path, contest: Contest) -> pl.DataFrame:
 
 
 def _ballot_tables(tables: list[pl.DataFrame], contest: Contest) -> Profile:
-    """The distinct rows of several ballot tables as one profile: summed in polars, so
-    Python builds each distinct ranking once, however many files carry it."""
+    """The distinct rows of several ballot tables as one profile, summed in polars. Its
+    rankings stay numbers (`Columns`), which is what the count reads."""
     depth = max(table.width for table in tables) - 1
     rank_columns = [f"rank{place}" for place in range(1, depth + 1)]
     distinct = tables[0]
@@ -293,46 +373,18 @@ def _ballot_tables(tables: list[pl.DataFrame], contest: Contest) -> Profile:
             .group_by(rank_columns)
             .agg(pl.col("n").sum())
         )
-    # Each cell becomes a small integer, its place in `cells`, so that Python reads numbers
-    # rather than build a string for every cell of every distinct row.
+    # Each cell becomes its place in `cells`: the count reads numbers, and a cell that
+    # reads as no mark at all (a bare delimiter, say) becomes an unmarked preference.
     cells = sorted(set().union(*(distinct.get_column(c).drop_nulls().unique().to_list() for c in rank_columns)))
-    codes = distinct.select(pl.col(rank_columns).cast(pl.Enum(cells)).to_physical().cast(pl.UInt32), "n")
-    return _distinct_profile(codes, rank_columns, [_cell_mark(cell, contest) for cell in cells])
-
-
-def _distinct_profile(distinct: pl.DataFrame, rank_columns: list[str], marks: list[Mark]) -> Profile:
-    """Distinct rows, each cell the number of its mark in `marks` (null where unmarked), to a
-    profile, column by column rather than cell by cell (this is the Python part of reading
-    ten million papers).
-
-    Rows are taken in groups cut after the same last marked preference, so each ranking
-    is built already trimmed. Where that shortcut does not hold (a cell that reads as no
-    mark, or two rows that read as the same ranking, such as an overvote spelt two ways)
-    `from_rows` trims and sums them instead.
-    """
-    last = pl.max_horizontal(
-        pl.when(pl.col(c).is_not_null()).then(place).otherwise(0) for place, c in enumerate(rank_columns, start=1)
-    )
-    distinct = distinct.with_columns(last.alias("_last"), pl.col(rank_columns).fill_null(len(marks)))
-    table = [*marks, ()]  # the code after the last stands for an unmarked preference
-
-    def read(frame: pl.DataFrame, columns: list[str]) -> list[list[Mark]]:
-        return [list(map(table.__getitem__, frame.get_column(c).to_list())) for c in columns]
-
-    if not all(marks):
-        return from_rows(zip(zip(*read(distinct, rank_columns)), distinct.get_column("n").to_list()))
-    rankings: dict[Ranking, int] = {}
-    blank = rows = 0
-    for (length,), part in distinct.partition_by("_last", as_dict=True).items():
-        counts = part.get_column("n").to_list()
-        if length == 0:
-            blank += sum(counts)
-            continue
-        rankings.update(zip(zip(*read(part, rank_columns[:length])), counts))
-        rows += len(counts)
-    if len(rankings) < rows:
-        return from_rows(zip(zip(*read(distinct, rank_columns)), distinct.get_column("n").to_list()))
-    return Profile(rankings, blank)
+    marks = [_cell_mark(cell, contest) for cell in cells]
+    code = np.array([place if mark else -1 for place, mark in enumerate(marks)] + [-1], dtype=np.int32)
+    codes = code[
+        distinct.select(pl.col(rank_columns).cast(pl.Enum(cells)).to_physical().cast(pl.Int32).fill_null(-1)).to_numpy()
+    ]
+    counts = distinct.get_column("n").cast(pl.Int64).to_numpy()
+    marked = (codes >= 0).any(axis=1)
+    columns = Columns(tuple(marks), np.ascontiguousarray(codes[marked]), counts[marked])
+    return Profile(_TableRankings(columns), int(counts[~marked].sum()))
 
 
 def _cell_mark(cell: str, contest: Contest) -> Mark:

@@ -298,3 +298,15 @@ def test_excluded_candidate_is_passed_over():
     # W withdrew after papers were printed: "W>B" counts for B, as if W were not there.
     result = count(contest("AB", ONE, excluded=["W"]), {"s0": profile("A", 2, "W>B", 3)})
     assert single(result.rounds[0]).votes == {"A": 2, "B": 3} and result.winner == "B"
+
+
+@pytest.mark.parametrize(("duplicate", "b_in_round_2", "non_transferable"), [("exhaust", 3, 1), ("skip", 4, 0)])
+def test_a_name_marked_twice_is_read_by_the_duplicate_rule_when_its_paper_moves(duplicate, b_in_round_2, non_transferable):
+    # Round 1: A 1, B 3, C 2; A goes. "A>A>B" is read again from the top: A is not
+    # continuing, then A again. Exhaust stops the paper there (B 3, 1 non-transferable);
+    # skip passes over the repeat to B (B 4).
+    rules = contest("ABC", ONE, ballots={"duplicate": duplicate})
+    result = count(rules, {"s0": profile("A>A>B", 1, "B", 3, "C", 2)})
+    r2 = single(result.rounds[1])
+    assert result.rounds[0].eliminated == ["A"]
+    assert r2.votes == {"B": b_in_round_2, "C": 2} and r2.non_transferable == non_transferable

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pref_voting.iterative_methods import instant_runoff_for_truncated_linear_orders
 from pref_voting.profiles_with_ties import ProfileWithTies
 
+from college.ballots import preference
 from college.contest import Contest
 from college.count import count
 from college.profile import Profile, combine, from_rows, read_profile, read_section, write_profile_json
@@ -101,6 +102,38 @@ def messy_contests(draw):
 
 
 # --- invariants -----------------------------------------------------------------------
+
+
+def _paper_by_paper(contest: Contest, profile: Profile, eliminations: list[list[str]]) -> list[tuple[dict, int]]:
+    """One section's votes and non-transferable papers in each round, found by reading each
+    paper with college.ballots.preference, again whenever its candidate is eliminated."""
+    continuing = set(contest.candidates)
+    counts_for = {ranking: preference(ranking, continuing, contest.ballots) for ranking in profile.rankings}
+    rounds = []
+    for eliminated in eliminations:
+        votes = dict.fromkeys(continuing, 0)
+        for ranking, n in profile.rankings.items():
+            if counts_for[ranking] is not None:
+                votes[counts_for[ranking]] += n
+        rounds.append((votes, profile.papers - sum(votes.values())))
+        continuing -= set(eliminated)
+        for ranking, name in counts_for.items():
+            if name in eliminated:
+                counts_for[ranking] = preference(ranking, continuing, contest.ballots)
+    return rounds
+
+
+@SETTINGS
+@given(messy_contests())
+def test_each_round_is_what_reading_each_paper_in_turn_gives(case):
+    # The count reads most papers many at a time (college/count.py); this reads them one by one.
+    contest, profiles = case
+    result = count(contest, profiles)
+    eliminations = [round_.eliminated or [] for round_ in result.rounds]
+    for index, section in enumerate(contest.sections):
+        expected = _paper_by_paper(contest, profiles[section.id], eliminations)
+        got = [(r.sections[index].votes, r.sections[index].non_transferable) for r in result.rounds]
+        assert got == expected
 
 
 @SETTINGS
