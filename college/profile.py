@@ -282,8 +282,10 @@ def _distinct_lines(path: Path, columns: list[str]) -> pl.DataFrame | None:
     """
     try:
         lines = (
-            # Read as categorical: polars numbers the distinct lines as it reads, then groups numbers.
-            pl.scan_csv(path, has_header=False, skip_rows=1, separator="\x00", quote_char=None, schema={"line": pl.Categorical})
+            # Categorical: polars numbers the distinct lines as it reads them, then groups numbers.
+            pl.scan_csv(
+                path, has_header=False, skip_rows=1, separator="\x00", quote_char=None, schema={"line": pl.Categorical}
+            )
             .group_by("line")
             .agg(pl.len().alias("n"))
             .collect()
@@ -304,11 +306,10 @@ def _distinct_lines(path: Path, columns: list[str]) -> pl.DataFrame | None:
 
 def _distinct_rows(path: Path, contest: Contest) -> pl.DataFrame:
     """One ballot-level CSV or Parquet file (one row per paper, or per group of papers with
-    `count`) as its distinct rankings, cells cleaned, with how many papers carry each (`n`).
+    `count`) as its distinct rows, cells cleaned, with how many papers carry each (`n`).
     Every name is checked; a problem names the file, the row and the column."""
     frame = _scan(path)
-    row_label = "line" if path.suffix.lower() != ".parquet" else "row"
-    first_row = 2 if row_label == "line" else 1  # a CSV's header is line 1
+    row_label, first_row = _numbering(path)
     try:
         columns = frame.collect_schema().names()
     except pl.exceptions.NoDataError:
@@ -318,7 +319,7 @@ def _distinct_rows(path: Path, contest: Contest) -> pl.DataFrame:
     rank_columns, has_count = _rank_columns(path, columns)
 
     try:
-        rows = _distinct_lines(path, columns) if row_label == "line" else None
+        rows = _distinct_lines(path, columns) if path.suffix.lower() != ".parquet" else None
         if rows is None:
             rows = frame.group_by(columns).agg(pl.len().alias("n")).collect()
     except Exception as error:
@@ -327,7 +328,8 @@ def _distinct_rows(path: Path, contest: Contest) -> pl.DataFrame:
         papers = pl.col("count").cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False)
         bad = papers.is_null() | (papers < 1)
         if rows.select(bad.any()).item():
-            row, raw = frame.with_row_index("_row").filter(bad).select("_row", pl.col("count").cast(pl.String)).head(1).collect().row(0)
+            found = frame.with_row_index("_row").filter(bad).select("_row", pl.col("count").cast(pl.String))
+            row, raw = found.head(1).collect().row(0)
             raise CollegeError(
                 f"{row_label} {row + first_row}: count must be a whole number of papers, at least 1 (got {raw!r})",
                 file=str(path),
@@ -339,26 +341,38 @@ def _distinct_rows(path: Path, contest: Contest) -> pl.DataFrame:
         distinct = rows
     else:  # rows that only differ in spacing, or in `count`, meet again here
         distinct = rows.with_columns(_clean(c) for c in rank_columns).group_by(rank_columns).agg(pl.col("n").sum())
-
-    names = _Names(contest, str(path))
-    unknown = {
-        column: cells
-        for column in rank_columns
-        if (cells := [c for c in distinct.get_column(column).drop_nulls().unique().to_list() if not names.all_known(_cell_mark(c, contest))])
-    }
-    if unknown:  # the first in the file, so the same problem is named every time
-        first = (
-            frame.with_row_index("_row")
-            .select("_row", *(_clean(c) for c in unknown))
-            .filter(pl.any_horizontal(pl.col(c).is_in(cells) for c, cells in unknown.items()))
-            .head(1)
-            .collect()
-            .row(0, named=True)
-        )
-        column = next(c for c in unknown if first[c] in unknown[c])
-        bad_name = next(n for n in _cell_mark(first[column], contest) if not names.known(n))
-        names.check(bad_name, f"{row_label} {first['_row'] + first_row}, {column}")
+    _check_names(distinct, frame, rank_columns, contest, path)
     return distinct
+
+
+def _numbering(path: Path) -> tuple[str, int]:
+    """How messages number rows: a CSV's lines (its header is line 1), a Parquet file's rows."""
+    return ("row", 1) if path.suffix.lower() == ".parquet" else ("line", 2)
+
+
+def _check_names(distinct: pl.DataFrame, frame: pl.LazyFrame, rank_columns: list[str], contest: Contest, path: Path) -> None:
+    """Every name marked is a candidate or an excluded one; else the first unknown name in
+    the file, by its row, so the same problem is named every time."""
+    names = _Names(contest, str(path))
+    unknown = {}
+    for column in rank_columns:
+        cells = distinct.get_column(column).drop_nulls().unique().to_list()
+        if bad := [cell for cell in cells if not names.all_known(_cell_mark(cell, contest))]:
+            unknown[column] = bad
+    if not unknown:
+        return
+    first = (
+        frame.with_row_index("_row")
+        .select("_row", *(_clean(c) for c in unknown))
+        .filter(pl.any_horizontal(pl.col(c).is_in(cells) for c, cells in unknown.items()))
+        .head(1)
+        .collect()
+        .row(0, named=True)
+    )
+    column = next(c for c in unknown if first[c] in unknown[c])
+    name = next(n for n in _cell_mark(first[column], contest) if not names.known(n))
+    row_label, first_row = _numbering(path)
+    names.check(name, f"{row_label} {first['_row'] + first_row}, {column}")
 
 
 def _ballot_tables(tables: list[pl.DataFrame], contest: Contest) -> Profile:
