@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from college.errors import CollegeError
 
@@ -17,8 +16,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+
+
+class _Console:
+    """A rich console made when first written to: `college count --format json` never loads rich."""
+
+    def __init__(self, **options):
+        self._options = options
+
+    @cached_property
+    def console(self):
+        from rich.console import Console
+
+        return Console(**self._options)
+
+    def __getattr__(self, name: str):
+        return getattr(self.console, name)
+
+
+out = _Console()
+err = _Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()

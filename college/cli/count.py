@@ -15,7 +15,6 @@ from college.contest import load_contest
 from college.count import count as count_college
 from college.errors import CollegeError, from_validation_error
 from college.profile import read_section
-from college.render import result_renderable
 from college.result import TieDecision
 
 
@@ -65,6 +64,8 @@ def count(
     if format == "json":
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
     else:
+        from college.render import result_renderable  # rich, only for the table
+
         out.print(result_renderable(result))
     if result.status == "decision-needed":
         raise typer.Exit(4)
