@@ -12,8 +12,8 @@
    past the time limit is stopped and shown as such, with a figure extrapolated from a
    run on a tenth of the papers, labelled as extrapolated.
 
-Timings are the best of --repeat runs (other work on the machine only slows a run
-down); peak memory is the largest seen. Data is generated once, deterministically,
+Timings are the best of --repeat runs, a peer's too when it finishes (other work on the
+machine only slows a run down); peak memory is the largest seen. Data is generated once, deterministically,
 under benchmarks/data/ (git-ignored) and reused.
 """
 
@@ -178,6 +178,8 @@ def peers(papers: int, repeat: int, timeout: float, report: dict) -> None:
         script = str(HERE / "peers" / f"{name}_count.py")
         run = measure([PYTHON, script, str(csv)], timeout=timeout)
         if not run["timed_out"]:
+            # A peer that finishes is timed like ours: the best of `repeat` runs.
+            run = fastest([run, *(measure([PYTHON, script, str(csv)]) for _ in range(repeat - 1))])
             entry[name] = {"seconds": run["seconds"], "cpu": run["cpu"], "peak_mib": run["peak_mib"], "winner": run["stdout"].strip()}
             show(name, f"{run['seconds']:.2f} s (CPU {run['cpu']:.2f} s), {run['peak_mib']:,.0f} MiB, {run['stdout'].strip()}")
             continue
