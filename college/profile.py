@@ -293,7 +293,8 @@ def _distinct_lines(path: Path, columns: list[str]) -> pl.DataFrame | None:
     except Exception:  # noqa: BLE001 - whatever stops this shortcut, reading cell by cell reports
         return None
     text = lines.get_column("line").cast(pl.String)
-    if text.null_count() or (text.str.count_matches('"', literal=True) % 2 == 1).any():
+    quoted = text.str.contains('"', literal=True).any()
+    if text.null_count() or (quoted and (text.str.count_matches('"', literal=True) % 2 == 1).any()):
         return None
     try:
         rows = pl.read_csv("\n".join([",".join(columns), *text.to_list()]).encode("utf-8"), infer_schema=False)
