@@ -12,8 +12,8 @@
       College votes and redistributing those votes according to expressed preferences,
       until one candidate exceeds the 50% threshold.
 
-Arithmetic is exact: votes are integers (64-bit, summed by integer addition), shares are
-fractions. Each round is a value; a round in, a round out. Papers are moved only when
+Arithmetic is exact: votes are integers (64-bit in polars, summed by integer addition),
+shares are fractions. Each round is a value; a round in, a round out. Papers are moved only when
 the candidate they count for is eliminated, so a round costs the papers it transfers,
 not the whole section.
 """
@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from fractions import Fraction
 
-import numpy as np
+import polars as pl
 
 from college.ballots import preference
 from college.contest import Contest, Section
@@ -58,71 +59,65 @@ class _Piles:
 
     columns: Columns
     number: dict[str, int]  # candidates, then excluded names, numbered
-    marked: np.ndarray  # per row and preference: the number of the one name marked there, else -1
-    plain: np.ndarray  # per row: one name at each preference, none repeated, no gap
-    choice: np.ndarray  # per row: the number of the candidate it counts for; -1, non-transferable
-    totals: np.ndarray  # papers per candidate number; the last entry holds the non-transferable
+    names: pl.DataFrame  # per row: in each preference the number of the one name marked there, else null; `plain`
+    choice: pl.Series  # per row: the number of the candidate it counts for; -1, non-transferable
     votes: dict[str, int]
+    non_transferable: int = 0
 
     @classmethod
     def deal(cls, profile: Profile, continuing: set[str], contest: Contest) -> _Piles:
         """Rule 1: each paper to its highest-ranked continuing candidate."""
         columns = columns_of(profile)
         number = {name: place for place, name in enumerate([*contest.candidates, *contest.excluded])}
-        # A mark's number if it is one name; an overvote, or a name the contest does not know,
-        # leaves its paper to the reader.
-        single = np.array([number.get(m[0], -1) if len(m) == 1 else -1 for m in columns.marks] + [-1], dtype=np.int32)
-        marked = single[columns.codes]  # an unmarked preference (-1) reads the last entry: -1
-        has_mark = columns.codes >= 0
-        ordered = np.sort(marked, axis=1)
-        plain = (
-            np.all((marked >= 0) == has_mark, axis=1)  # no overvote
-            & np.all(has_mark[:, :-1] >= has_mark[:, 1:], axis=1)  # no gap
-            & ~np.any((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0), axis=1)  # no repeat
+        # A mark's number if it is one name the contest knows; an overvote, or an unknown
+        # name, leaves its paper to the reader.
+        single = {code: number[m[0]] for code, m in enumerate(columns.marks) if len(m) == 1 and m[0] in number}
+        ranks = columns.ranks
+        names = columns.codes.select(
+            *(pl.col(c).replace_strict(single, default=None, return_dtype=pl.Int32) for c in ranks),
+            *(pl.col(c).is_not_null().alias(f"{c} marked") for c in ranks),
         )
-        rows = len(columns.counts)
-        piles = cls(
-            columns, number, marked, plain, np.full(rows, -1), np.zeros(len(number) + 1, dtype=np.int64), {}
-        )
-        piles._read(np.arange(rows), continuing, contest)
-        piles.votes = {name: int(piles.totals[number[name]]) for name in contest.candidates if name in continuing}
+        one_name, marked = [pl.col(c) for c in ranks], [pl.col(f"{c} marked") for c in ranks]
+        no_overvote = pl.all_horizontal(pl.lit(True), *(o.is_not_null() == m for o, m in zip(one_name, marked)))
+        no_gap = pl.all_horizontal(pl.lit(True), *(a | ~b for a, b in zip(marked, marked[1:])))
+        no_repeat = ~pl.any_horizontal(pl.lit(False), *((a == b).fill_null(False) for a, b in combinations(one_name, 2)))
+        plain = no_overvote & no_gap & no_repeat if ranks else pl.lit(False)
+        names = names.select(*ranks, plain.alias("plain"))
+        rows = columns.codes.height
+        piles = cls(columns, number, names, pl.Series("choice", [-1] * rows, dtype=pl.Int32), {})
+        piles._read(pl.Series([True] * rows, dtype=pl.Boolean), continuing, contest)
         return piles
 
-    def _read(self, rows: np.ndarray, continuing: set[str], contest: Contest) -> None:
-        """Rows `rows` to the candidates they now count for, with their papers."""
-        alive = np.array([name in continuing for name in self.number] + [False])
-        plain = rows[self.plain[rows]]
-        self.choice[plain] = _highest_continuing(self.marked[plain], alive)
-        for row in rows[~self.plain[rows]].tolist():
-            name = preference(self.columns.ranking(row), continuing, contest.ballots)
-            self.choice[row] = -1 if name is None else self.number[name]
-        np.add.at(self.totals, self.choice[rows], self.columns.counts[rows])
+    def _read(self, moving: pl.Series, continuing: set[str], contest: Contest) -> None:
+        """The rows `moving` to the candidates they now count for; the section's totals again."""
+        alive = [self.number[name] for name in continuing]
+        plain = moving & self.names.get_column("plain")
+        found = self.names.filter(plain).select(_highest_continuing(self.columns.ranks, alive)).to_series()
+        self.choice.scatter(plain.arg_true(), found)
+        others = moving & ~self.names.get_column("plain")
+        read = [preference(ranking, continuing, contest.ballots) for ranking in self.columns.spelt(others)]
+        self.choice.scatter(others.arg_true(), [-1 if name is None else self.number[name] for name in read])
+        totals = dict(
+            pl.DataFrame({"choice": self.choice, "n": self.columns.codes.get_column("n")})
+            .group_by("choice")
+            .agg(pl.col("n").sum())
+            .iter_rows()
+        )
+        self.votes = {name: totals.get(self.number[name], 0) for name in contest.candidates if name in continuing}
+        self.non_transferable = totals.get(-1, 0)
 
     def transfer(self, eliminated: str, continuing: set[str], contest: Contest) -> None:
         """Redistribute an eliminated candidate's papers by their expressed preferences (item 27)."""
-        leaving = self.number[eliminated]
-        self.totals[leaving] = 0
-        self._read(np.flatnonzero(self.choice == leaving), continuing, contest)
-        del self.votes[eliminated]
-        self.votes = {name: int(self.totals[self.number[name]]) for name in self.votes}
-
-    @property
-    def non_transferable(self) -> int:
-        return int(self.totals[-1])
+        self._read(self.choice == self.number[eliminated], continuing, contest)
 
     @property
     def valid(self) -> int:
         return sum(self.votes.values())
 
 
-def _highest_continuing(marked: np.ndarray, alive: np.ndarray) -> np.ndarray:
+def _highest_continuing(ranks: list[str], alive: list[int]) -> pl.Expr:
     """For rows of single names, the first continuing one's number, or -1 if none is."""
-    if marked.shape[1] == 0:
-        return np.full(len(marked), -1)
-    continues = alive[marked]
-    first = continues.argmax(axis=1)
-    rows = np.arange(len(marked))
-    return np.where(continues[rows, first], marked[rows, first], -1)
+    return pl.coalesce(*(pl.when(pl.col(c).is_in(alive)).then(pl.col(c)) for c in ranks), pl.lit(-1, pl.Int32))
 
 
 def _section_round(section: Section, piles: _Piles, contest: Contest) -> SectionRound:

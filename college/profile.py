@@ -23,7 +23,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
@@ -48,7 +47,7 @@ class Profile:
     @property
     def papers(self) -> int:
         if isinstance(self.rankings, _TableRankings):
-            return int(self.rankings.columns.counts.sum())
+            return self.rankings.columns.papers
         return sum(self.rankings.values())
 
     def __add__(self, other: Profile) -> Profile:
@@ -61,45 +60,50 @@ class Profile:
 class Columns:
     """Distinct rankings as numbers, so that the count can read many papers at once.
 
-    Row i is carried by `counts[i]` papers; `codes[i, p]` is the place in `marks` of its
-    mark at preference p + 1, or -1 where that preference is unmarked. Two rows may spell
-    the same ranking (an overvote written two ways); they are simply two rows of papers.
+    `codes` has a column for each preference, `rank1..rankN`, holding the place in `marks`
+    of the mark there (null where unmarked), and `n`, how many papers carry the row. Two
+    rows may spell the same ranking (an overvote written two ways); they are simply two
+    rows of papers.
     """
 
     marks: tuple[Mark, ...]
-    codes: np.ndarray  # rows x preferences, int32
-    counts: np.ndarray  # int64
+    codes: pl.DataFrame
 
     @classmethod
     def of(cls, rankings: Mapping[Ranking, int]) -> Columns:
         """Rankings held as tuples (a profile file, a return) as numbers."""
         number: dict[Mark, int] = {}
         depth = max(map(len, rankings), default=0)
-        codes = [[-1] * depth for _ in range(len(rankings))]
-        for row, ranking in zip(codes, rankings):
-            for place, mark in enumerate(ranking):
-                if mark:
-                    row[place] = number.setdefault(mark, len(number))
-        return cls(
-            tuple(number),
-            np.array(codes, dtype=np.int32).reshape(len(rankings), depth),
-            np.fromiter(rankings.values(), dtype=np.int64, count=len(rankings)),
+        preferences = {
+            f"rank{place + 1}": [
+                number.setdefault(ranking[place], len(number)) if place < len(ranking) and ranking[place] else None
+                for ranking in rankings
+            ]
+            for place in range(depth)
+        }
+        codes = pl.DataFrame(
+            {**preferences, "n": list(rankings.values())}, schema={**dict.fromkeys(preferences, pl.Int32), "n": pl.Int64}
         )
+        return cls(tuple(number), codes)
 
-    @cached_property
-    def _spelling(self) -> list[Mark]:
-        return [*self.marks, ()]  # a code of -1 reads the last entry: no mark
+    @property
+    def ranks(self) -> list[str]:
+        return self.codes.columns[:-1]
 
-    def _spell(self, codes: list[int]) -> Ranking:
-        return tuple(map(self._spelling.__getitem__, codes))
+    @property
+    def papers(self) -> int:
+        return self.codes.get_column("n").sum()
 
-    def ranking(self, row: int) -> Ranking:
-        """Row `row` as the tuples `college.ballots` reads."""
-        return _trim(self._spell(self.codes[row].tolist()))
+    def _spell(self, codes: tuple[int | None, ...]) -> Ranking:
+        return _trim(tuple(() if code is None else self.marks[code] for code in codes))
+
+    def spelt(self, rows: pl.Series) -> list[Ranking]:
+        """The rows picked by `rows` (booleans) as the tuples `college.ballots` reads."""
+        return [self._spell(codes[:-1]) for codes in self.codes.filter(rows).iter_rows()]
 
     def rankings(self) -> dict[Ranking, int]:
         """Every row spelt out as tuples, rows that spell the same ranking summed."""
-        return from_rows(zip(map(self._spell, self.codes.tolist()), self.counts.tolist())).rankings
+        return from_rows((self._spell(row[:-1]), row[-1]) for row in self.codes.iter_rows()).rankings
 
 
 class _TableRankings(Mapping):
@@ -392,14 +396,14 @@ def _ballot_tables(tables: list[pl.DataFrame], contest: Contest) -> Profile:
     # reads as no mark at all (a bare delimiter, say) becomes an unmarked preference.
     cells = sorted(set().union(*(distinct.get_column(c).drop_nulls().unique().to_list() for c in rank_columns)))
     marks = [_cell_mark(cell, contest) for cell in cells]
-    code = np.array([place if mark else -1 for place, mark in enumerate(marks)] + [-1], dtype=np.int32)
-    codes = code[
-        distinct.select(pl.col(rank_columns).cast(pl.Enum(cells)).to_physical().cast(pl.Int32).fill_null(-1)).to_numpy()
-    ]
-    counts = distinct.get_column("n").cast(pl.Int64).to_numpy()
-    marked = (codes >= 0).any(axis=1)
-    columns = Columns(tuple(marks), np.ascontiguousarray(codes[marked]), counts[marked])
-    return Profile(_TableRankings(columns), int(counts[~marked].sum()))
+    no_mark = [place for place, mark in enumerate(marks) if not mark]
+    codes = distinct.select(
+        *(pl.col(c).cast(pl.Enum(cells)).to_physical().cast(pl.Int32).replace(no_mark, None) for c in rank_columns),
+        pl.col("n").cast(pl.Int64),
+    )
+    marked = pl.any_horizontal(pl.col(c).is_not_null() for c in rank_columns)
+    blank = codes.filter(~marked).get_column("n").sum()
+    return Profile(_TableRankings(Columns(tuple(marks), codes.filter(marked))), blank)
 
 
 def _cell_mark(cell: str, contest: Contest) -> Mark:
