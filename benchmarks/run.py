@@ -12,8 +12,9 @@
    past the time limit is stopped and shown as such, with a figure extrapolated from a
    run on a tenth of the papers, labelled as extrapolated.
 
-Timings are the best of --repeat runs, a peer's too when it finishes (other work on the
-machine only slows a run down); peak memory is the largest seen. Data is generated once, deterministically,
+Timings are the best of --repeat runs taken in turns, a peer's too when it finishes
+(other work on the machine only slows a run down, and taking turns spreads a slow spell
+over both sides of a ratio); peak memory is the largest seen. Data is generated once, deterministically,
 under benchmarks/data/ (git-ignored) and reused.
 """
 
@@ -169,22 +170,29 @@ def minneapolis(repeat: int, report: dict) -> None:
 def peers(papers: int, repeat: int, timeout: float, report: dict) -> None:
     csv = data.one_section_csv(DATA / f"peers-{papers}.csv", papers)
     contest = data.write_one_section_contest(DATA)
-    ours = interleaved(repeat, cli=lambda: cli(contest, {"members": [csv]}))["cli"]
+    scripts = {name: [PYTHON, str(HERE / "peers" / f"{name}_count.py"), str(csv)] for name in ("pyrankvote", "pref_voting")}
+    # Each peer once, stopped at the time limit; those that finish are then timed in turns
+    # with ours, so that a slow spell of the machine slows both sides of the ratio alike.
+    first = {name: measure(command, timeout=timeout) for name, command in scripts.items()}
+    finishing = [name for name, run in first.items() if not run["timed_out"]]
+    jobs = {"college": lambda: cli(contest, {"members": [csv]})}
+    jobs.update({name: (lambda command=scripts[name]: measure(command)) for name in finishing})
+    runs = interleaved(repeat, **jobs)
+    for name in finishing:
+        runs[name] = fastest([first[name], runs[name]])
+    ours = runs["college"]
     winner = json.loads(ours["stdout"])["winner"]
-    print(f"\nThe same {papers:,}-paper single-section CSV, whole process each")
+    print(f"\nThe same {papers:,}-paper single-section CSV, whole process each, taking turns")
     show("college count", f"{ours['seconds']:.2f} s (CPU {ours['cpu']:.2f} s), {ours['peak_mib']:,.0f} MiB, {winner}")
     entry = {"college": {"seconds": ours["seconds"], "cpu": ours["cpu"], "peak_mib": ours["peak_mib"], "winner": winner}}
-    for name in ("pyrankvote", "pref_voting"):
-        script = str(HERE / "peers" / f"{name}_count.py")
-        run = measure([PYTHON, script, str(csv)], timeout=timeout)
-        if not run["timed_out"]:
-            # A peer that finishes is timed like ours: the best of `repeat` runs.
-            run = fastest([run, *(measure([PYTHON, script, str(csv)]) for _ in range(repeat - 1))])
+    for name, command in scripts.items():
+        if name in finishing:
+            run = runs[name]
             entry[name] = {"seconds": run["seconds"], "cpu": run["cpu"], "peak_mib": run["peak_mib"], "winner": run["stdout"].strip()}
             show(name, f"{run['seconds']:.2f} s (CPU {run['cpu']:.2f} s), {run['peak_mib']:,.0f} MiB, {run['stdout'].strip()}")
             continue
         small = data.one_section_csv(DATA / f"peers-{papers // 10}.csv", papers // 10)
-        tenth = measure([PYTHON, script, str(small)], timeout=timeout)
+        tenth = measure([*command[:-1], str(small)], timeout=timeout)
         guess = None if tenth["timed_out"] else tenth["seconds"] * 10
         entry[name] = {"timed_out_after": timeout, "tenth_seconds": tenth["seconds"], "extrapolated_seconds": guess}
         show(name, f"stopped after {timeout:.0f} s without a result")
