@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
+from collections.abc import Iterable
 
 # Each top-level command or command group, and the module that registers it.
 COMMANDS = {
@@ -37,7 +38,7 @@ COMMANDS = {
 }
 
 
-def _register(modules) -> None:
+def _register(modules: Iterable[str]) -> None:
     for module in sorted(set(modules)):
         importlib.import_module(f"college.cli.{module}")
 
