@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
 from prefect import flow, get_run_logger
-from prefect.flow_runs import pause_flow_run
+from prefect.flow_runs import pause_flow_run, resume_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run
 
@@ -108,3 +109,15 @@ def decide_tie(ledger: Ledger, tie: ReferredTie, timeout: int) -> None:
         key=f"tie-round-{tie.round}",
     )
     ledger.append(**tie_decision_event(tie, decision.eliminate, decision.decided_by))
+
+
+def resume_paused_count(tie: ReferredTie, eliminate: str, decided_by: str) -> bool:
+    """Give the committee's decision to the count paused on `tie`, which records it and
+    resumes; False if no paused run is waiting (it timed out, or its process ended)."""
+    if not tie.flow_run:
+        return False
+    try:
+        resume_flow_run(UUID(tie.flow_run), run_input={"eliminate": eliminate, "decided_by": decided_by})
+    except Exception:  # noqa: BLE001 - the run has gone; the decision then goes into the ledger
+        return False
+    return True

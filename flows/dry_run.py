@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID
 
 from college.ceremony import contribute, open_share
 from college.contest import Contest
@@ -144,22 +143,17 @@ class _committee_on_ties:
         self.thread.join(timeout=10)
 
     def _watch(self) -> None:
-        from prefect.flow_runs import resume_flow_run
+        from flows.count import resume_paused_count
 
         answered: set[int] = set()
         while not self.stop.wait(1.0):
             for tie in open_ties(self.ledger.entries()):
-                if tie.round in answered or not tie.flow_run:
+                if tie.round in answered:
                     continue
                 eliminate, _ = lot_draw(self.contest.lot_seed or "dry run", self.contest.id, tie.round, tie.tied)
-                try:
-                    resume_flow_run(
-                        UUID(tie.flow_run),
-                        run_input={"eliminate": eliminate, "decided_by": "DRY RUN Procedures Committee (by lot)"},
-                    )
-                except Exception:
-                    continue  # not paused yet: try again on the next look
-                answered.add(tie.round)
+                # Not paused yet (or no run named): try again on the next look.
+                if resume_paused_count(tie, eliminate, "DRY RUN Procedures Committee (by lot)"):
+                    answered.add(tie.round)
 
 
 def _contribute(world: Rehearsal, folder: Path, sealed_hash: str) -> list[Path]:

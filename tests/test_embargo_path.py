@@ -13,7 +13,6 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -25,6 +24,7 @@ from college.contest import Contest
 from college.count import count as independent_count
 from college.errors import CollegeError
 from college.ledger import Ledger
+from college.procedure import open_ties
 from college.profile import from_rows
 from college.returns import make_return, seal_return
 from college.signing import private_text, public_text
@@ -129,7 +129,7 @@ class World:
 @pytest.fixture(scope="module")
 def counted(prefect_server, tmp_path_factory):
     """Ingest and count (with the tie referred and decided); the declaration is left to the tests."""
-    from flows.count import count
+    from flows.count import count, resume_paused_count
     from flows.ingest import ingest
 
     root = tmp_path_factory.mktemp("embargo")
@@ -145,16 +145,10 @@ def counted(prefect_server, tmp_path_factory):
     ledger = Ledger(store)
 
     def committee() -> None:  # the committee answers the paused count
-        from prefect.flow_runs import resume_flow_run
-
         for _ in range(120):
-            referred = [e for e in Ledger(store).entries() if e.event == "referred"]
-            if referred:
-                try:
-                    resume_flow_run(UUID(referred[0].ids["flow-run"]), run_input={"eliminate": "Cal Tied", "decided_by": "Committee"})
-                    return
-                except Exception:
-                    pass
+            referred = open_ties(Ledger(store).entries())
+            if referred and resume_paused_count(referred[0], "Cal Tied", "Committee"):
+                return
             time.sleep(1)
 
     answering = threading.Thread(target=committee, daemon=True)

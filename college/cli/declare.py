@@ -53,17 +53,11 @@ def decide(
         raise CollegeError(f"no tie is waiting for the committee in contest {contest.id}", field="ledger")
     tie = waiting[-1]
     decision = tie_decision_event(tie, eliminate, by)  # refuses a candidate who is not tied
-    from uuid import UUID
+    from flows.count import resume_paused_count
 
-    from prefect.flow_runs import resume_flow_run
-
-    if tie.flow_run:
-        try:
-            resume_flow_run(UUID(tie.flow_run), run_input={"eliminate": eliminate, "decided_by": by})
-            out.print(f"round {tie.round}: decision sent to the paused count, which records it and resumes")
-            return
-        except Exception:  # the paused run has gone (timed out, or its process ended)
-            pass
+    if resume_paused_count(tie, eliminate, by):
+        out.print(f"round {tie.round}: decision sent to the paused count, which records it and resumes")
+        return
     ledger.append(**decision)
     out.print(f"round {tie.round}: decision recorded in the ledger; run `college tally` again to resume")
 
