@@ -862,10 +862,7 @@ def contest_text(position: PositionOutcome, existing: str | None = None, *, file
     if existing is None:
         document = _new_contest(position)
     else:
-        try:
-            document = tomlkit.parse(existing)
-        except tomlkit.exceptions.ParseError as error:
-            raise CollegeError(f"not valid TOML ({error})", file=file) from None
+        document = _parse_contest(existing, file)
         for key, expected in (("id", position.contest), ("position", position.name)):
             if document.get(key) != expected:
                 raise CollegeError(
@@ -877,12 +874,7 @@ def contest_text(position: PositionOutcome, existing: str | None = None, *, file
     candidates.extend(position.candidates)
     candidates.multiline(True)
     document["candidates"] = candidates
-    text = tomlkit.dumps(document)
-    try:
-        Contest.model_validate(tomllib.loads(text))
-    except ValidationError as error:
-        raise from_validation_error(error, file=file) from None
-    return text
+    return _checked_contest(document, file)
 
 
 def with_certified_counts(text: str, counts: dict[str, int], *, file: str = "contest file") -> tuple[str, list[str]]:
@@ -892,10 +884,7 @@ def with_certified_counts(text: str, counts: dict[str, int], *, file: str = "con
     so it replaces whatever the register held; each change is returned, to be shown.
     Bodies in the register without a certified count here are left as they are.
     """
-    try:
-        document = tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as error:
-        raise CollegeError(f"not valid TOML ({error})", file=file) from None
+    document = _parse_contest(text, file)
     changes = []
     for body in document.get("register", []):
         count = counts.get(body.get("id"))
@@ -903,12 +892,25 @@ def with_certified_counts(text: str, counts: dict[str, int], *, file: str = "con
             was = body.get("certified_members")
             changes.append(f"register {body['id']}: certified_members {'unset' if was is None else was} -> {count}")
             body["certified_members"] = count
+    return _checked_contest(document, file), changes
+
+
+def _parse_contest(text: str, file: str) -> tomlkit.TOMLDocument:
+    """A contest file as an editable document that keeps its comments."""
+    try:
+        return tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as error:
+        raise CollegeError(f"not valid TOML ({error})", file=file) from None
+
+
+def _checked_contest(document: tomlkit.TOMLDocument, file: str) -> str:
+    """The edited contest file's text, once it is known to be a valid contest."""
     text = tomlkit.dumps(document)
     try:
         Contest.model_validate(tomllib.loads(text))
     except ValidationError as error:
         raise from_validation_error(error, file=file) from None
-    return text, changes
+    return text
 
 
 def _new_contest(position: PositionOutcome) -> tomlkit.TOMLDocument:
