@@ -29,3 +29,27 @@ def profile(*pairs) -> Profile:
         marks = tuple(() if part == "-" else tuple(part.split("=")) for part in text.split(">")) if text else ()
         rows.append((marks, n))
     return from_rows(rows)
+
+
+def return_document(contest: Contest, body, rows, *, spoilt: int, other_invalid: int, ineligible: int, made_at: str) -> dict:
+    """A return from `body` that passes every rule, as the JSON dict that is signed: `rows`
+    are (names in order, papers); `ineligible` is given only where a declaration is required."""
+    valid = sum(count for _, count in rows)
+    ineligible = ineligible if body.declaration_required else None
+    return {
+        "format": "college-return/1",
+        "contest": contest.id,
+        "affiliate": body.id,
+        "section": body.section,
+        "certified_members": body.certified_members,
+        "papers_issued": body.certified_members,
+        "papers_returned": valid + spoilt + other_invalid + (ineligible or 0),
+        "ineligible": ineligible,
+        "spoilt": spoilt,
+        "other_invalid": other_invalid,
+        "valid": valid,
+        "explanation": None,
+        "profile": [{"ranking": list(ranking), "count": count, "breakdown": None} for ranking, count in rows],
+        "scrutineer": body.scrutineer,
+        "made_at": made_at,
+    }

@@ -21,6 +21,7 @@ from college.ledger import Ledger
 from college.returns import seal_payload, signed_payload
 from college.signing import private_text, public_text
 from college.store import Store
+from tests.helpers import return_document
 
 SENTINEL_CANDIDATE = "Zebedee Sentinelworth"
 CANDIDATES = ["Ann Example", "Bob Example", SENTINEL_CANDIDATE]
@@ -46,24 +47,10 @@ class College:
     def document(self, body_id: str, **changes) -> dict:
         """A return that passes every rule; `changes` override its fields."""
         body = next(b for b in self.contest.register if b.id == body_id)
-        ineligible = INELIGIBLE if body.declaration_required else None
-        data = {
-            "format": "college-return/1",
-            "contest": self.contest.id,
-            "affiliate": body.id,
-            "section": body.section,
-            "certified_members": body.certified_members,
-            "papers_issued": body.certified_members,
-            "papers_returned": VALID + SPOILT + OTHER_INVALID + (ineligible or 0),
-            "ineligible": ineligible,
-            "spoilt": SPOILT,
-            "other_invalid": OTHER_INVALID,
-            "valid": VALID,
-            "explanation": None,
-            "profile": [{"ranking": ranking, "count": count, "breakdown": None} for ranking, count in ROWS],
-            "scrutineer": body.scrutineer,
-            "made_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
-        }
+        made_at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+        data = return_document(
+            self.contest, body, ROWS, spoilt=SPOILT, other_invalid=OTHER_INVALID, ineligible=INELIGIBLE, made_at=made_at
+        )
         data.update(changes)
         return data
 

@@ -32,12 +32,11 @@ from college.returns import (
     signed_payload,
 )
 from college.signing import public_text
-from tests.helpers import profile
+from tests.helpers import profile, return_document
 
 CANDIDATES = ["Ann Example", "Bob Example", "Cat Example", "Dan Example"]
 DEADLINE = datetime(2026, 9, 1, 12, tzinfo=UTC)
 BEFORE = DEADLINE - timedelta(days=2)
-VALID = 731_842 + 264_519 + 93_177
 
 BODIES = [
     # id, kind, section, certified, declaration required
@@ -68,30 +67,15 @@ class World:
 
         Its figures are sentinels: distinctive numbers that a leak would show.
         """
-        body = self.body(body_id)
         rows = [
-            {"ranking": ["Ann Example", "Bob Example"], "count": 731_842, "breakdown": None},
-            {"ranking": ["Bob Example"], "count": 264_519, "breakdown": None},
-            {"ranking": ["Cat Example", "Dan Example", "Ann Example"], "count": 93_177, "breakdown": None},
+            (["Ann Example", "Bob Example"], 731_842),
+            (["Bob Example"], 264_519),
+            (["Cat Example", "Dan Example", "Ann Example"], 93_177),
         ]
-        ineligible = 58_361 if body.declaration_required else None
-        data = {
-            "format": "college-return/1",
-            "contest": self.contest.id,
-            "affiliate": body.id,
-            "section": body.section,
-            "certified_members": body.certified_members,
-            "papers_issued": body.certified_members,
-            "papers_returned": VALID + 4_613 + 2_927 + (ineligible or 0),
-            "ineligible": ineligible,
-            "spoilt": 4_613,
-            "other_invalid": 2_927,
-            "valid": VALID,
-            "explanation": None,
-            "profile": rows,
-            "scrutineer": body.scrutineer,
-            "made_at": "2026-08-30T10:00:00Z",
-        }
+        data = return_document(
+            self.contest, self.body(body_id), rows,
+            spoilt=4_613, other_invalid=2_927, ineligible=58_361, made_at="2026-08-30T10:00:00Z",
+        )
         data.update(changes)
         return data
 
