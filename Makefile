@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench schemas lock clean chromium
 
+# uv installs the lock in seconds where pip takes minutes; it prints what it installs.
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --requirement requirements.lock
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip install --python $(BIN)/python --requirement requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -35,10 +37,12 @@ schemas: $(STAMP)
 	$(BIN)/python -m college.schemas schemas
 
 # Re-resolve every pin from pyproject.toml (run by hand when a dependency changes).
-lock:
-	rm -rf /tmp/college-lock && $(PYTHON) -m venv /tmp/college-lock
-	/tmp/college-lock/bin/pip install --quiet ".[dev]" "setuptools>=68"
-	/tmp/college-lock/bin/pip freeze --all --exclude college --exclude pip > requirements.lock
+# Pins already in the lock are kept (-c); only what is new is resolved.
+lock: $(STAMP)
+	rm -rf /tmp/college-lock && $(BIN)/uv venv --quiet --python $(PYTHON) /tmp/college-lock
+	$(BIN)/uv pip install --quiet --python /tmp/college-lock/bin/python -c requirements.lock ".[dev]" "setuptools>=68"
+	$(BIN)/uv pip freeze --python /tmp/college-lock/bin/python --exclude-editable | grep -v '^college==' > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 clean:
 	rm -rf $(VENV)
