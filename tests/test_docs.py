@@ -1,0 +1,33 @@
+"""The manual (docs/, MkDocs Material) builds with --strict: a broken link, a page
+missing from the navigation or a schema the file formats page does not link fails."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_manual_builds_strict(tmp_path):
+    site = tmp_path / "site"
+    run = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert (site / "index.html").is_file()
+    # The hook publishes every schema beside the pages that link it.
+    published = {path.name for path in (site / "schemas").glob("*.schema.json")}
+    assert published == {path.name for path in (ROOT / "schemas").glob("*.schema.json")}
+
+
+def test_every_schema_is_linked_from_the_file_formats_page():
+    page = (ROOT / "docs" / "reference" / "file-formats.md").read_text(encoding="utf-8")
+    missing = [p.name for p in sorted((ROOT / "schemas").glob("*.schema.json")) if f"../schemas/{p.name})" not in page]
+    assert not missing, f"docs/reference/file-formats.md does not link: {', '.join(missing)}"
