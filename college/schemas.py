@@ -17,6 +17,8 @@ from college.contest import Contest
 from college.declaration import Declaration
 from college.ingest import Status
 from college.ledger import Entry as LedgerEntry
+from college.meeting.ballot import Tallies as MeetingTallies
+from college.meeting.selection import Selection
 from college.nominations import ROW_MODELS as NOMINATION_ROWS
 from college.nominations import NominationsConfig, NominationsOutcome
 from college.profile import ProfileFile
@@ -45,6 +47,8 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "ledger-entry": LedgerEntry,
     "receipt": SignedReceipt,
     "status": Status,
+    "selection": Selection,
+    "meeting-tallies": MeetingTallies,
     **{stem: TypeAdapter(list[row]) for stem, row in NOMINATION_ROWS.items()},
 }
 

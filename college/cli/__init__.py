@@ -35,6 +35,7 @@ COMMANDS = {
     "ledger": "ledger",
     "receipt": "ledger",
     "nominations": "nominations",
+    "meeting": "meeting",
 }
 
 
