@@ -13,7 +13,7 @@ import time
 
 from college.cli.count import parse_sections
 from college.contest import load_contest
-from college.count import count
+from college.count.rules import count
 from college.profile import read_section
 
 gc.freeze()  # as the `college` script does once it has imported its command (college.cli.main)

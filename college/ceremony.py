@@ -37,6 +37,7 @@ import binascii
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -49,8 +50,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
-from college.committee import Committee, Member
-from college.contest import Contest
+from college.contest import Committee, Contest, Member
 from college.errors import CollegeError, from_validation_error
 from college.model import Identifier, Model
 from college.signing import (
@@ -78,6 +78,23 @@ COUNT_KEY_VARIABLE = "COLLEGE_COUNT_KEY"
 HALF = 16  # pycryptodome's Shamir splits 16-byte secrets
 SHARE_BYTES = 2 * HALF
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 in hex")]
+
+
+@dataclass(frozen=True)
+class MemberKeys:
+    """A member's two private keys. Kept in passphrase-protected files; never in a model or a log."""
+
+    signing: Ed25519PrivateKey
+    share: X25519PrivateKey
+
+    @classmethod
+    def generate(cls) -> MemberKeys:
+        return cls(Ed25519PrivateKey.generate(), X25519PrivateKey.generate())
+
+    def member(self, id: str, name: str, role: str) -> Member:
+        """The public entry for the contest file."""
+        return Member(id=id, name=name, role=role, signing_key=public_text(self.signing), share_key=public_text(self.share))
+
 
 
 class SealedShare(Model):

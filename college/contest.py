@@ -4,6 +4,22 @@ Seed 003 items 23-27: three sections, each worth one third. The weights are data
 not code, so the 1981-1993 college (40/30/30) or a one-section OMOV contest runs on
 the same engine. Later stages (register of returning bodies, deadline, committee,
 keys) add their own tables to this same file.
+
+The register (`[[register]]`, seed 003 items 11-20): each trade union and socialist
+society ballots its own members one person one vote under an independent scrutineer
+named and agreed in advance, and certifies how many full members it will ballot. The
+PLP/EPLP and the individual members are balloted by the party's balloting organisation,
+which sends one return per section in the same format: the register holds it too, as
+kind `party_ballot`.
+
+The Procedures Committee (`[committee]`, seed 003 item 2): the NEC establishes a
+committee of six (the General Secretary as Procedures Secretary, the Chair and Vice
+Chair of the NEC, the Chair of the NEC Organisation Sub-Committee, the Co-convenor of the
+JPC and the Chair of the CAC). It oversees the election and here also holds the
+declaration key between them, so that a quorum of them, and no fewer, can open the sealed
+result. Each member registers two public keys: an Ed25519 key that verifies the
+contributions they sign, and an X25519 key to which their share of the declaration key
+is sealed.
 """
 
 from __future__ import annotations
@@ -14,13 +30,13 @@ from enum import Enum
 from fractions import Fraction
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from typing import Annotated
 
-from college.committee import Committee
+from pydantic import Field, StrictInt, field_validator, model_validator
+
 from college.errors import CollegeError
 from college.model import Identifier, Model, Name, parse_toml
-from college.register import ReturningBody
-from college.signing import X25519KeyText
+from college.signing import Ed25519KeyText, X25519KeyText
 
 
 class TieMethod(str, Enum):
@@ -109,6 +125,66 @@ class Section(Model):
         return Fraction(self.weight.strip())
 
 
+# Whole numbers a JSON reader anywhere holds exactly.
+Count = Annotated[StrictInt, Field(ge=0, lt=2**53)]
+
+
+class BodyKind(str, Enum):
+    trade_union = "trade_union"
+    socialist_society = "socialist_society"
+    party_ballot = "party_ballot"  # the balloting organisation's return for the PLP/EPLP or members' section
+
+
+class ReturningBody(Model):
+    id: Identifier
+    name: Name
+    kind: BodyKind
+    section: Identifier = Field(description="the id of the section this body's return counts in")
+    certified_members: Count = Field(description="full members certified to be balloted: each gets a paper (item 13)")
+    declaration_required: bool = Field(
+        description="the paper carries a declaration of support (the body admits people who are not Labour members)"
+    )
+    scrutineer: Name = Field(description="the independent scrutineer named and agreed in advance")
+    public_key: Ed25519KeyText = Field(description="the scrutineer's Ed25519 public key, base64 of its 32 raw bytes")
+
+
+class Member(Model):
+    id: Identifier
+    name: Name
+    role: Name
+    signing_key: Ed25519KeyText = Field(
+        description="Ed25519 public key (base64 of 32 bytes): verifies the member's contributions"
+    )
+    share_key: X25519KeyText = Field(
+        description="X25519 public key (base64 of 32 bytes): the member's share of the declaration key is sealed to it"
+    )
+
+
+class Committee(Model):
+    members: list[Member] = Field(min_length=1)
+    quorum: int = Field(ge=1, description="how many members must contribute their shares to open the result")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Committee:
+        if self.quorum > len(self.members):
+            raise ValueError(f"quorum: {self.quorum} is more than the {len(self.members)} members")
+        seen: dict[str, str] = {}
+        for member in self.members:
+            for what, value in (("id", member.id), ("signing_key", member.signing_key), ("share_key", member.share_key)):
+                # One key text shared by two members (or by both roles of one) would let one person act twice.
+                if value in seen:
+                    raise ValueError(f"members: {member.id!r} has the same {what} as {seen[value]!r}")
+                seen[value] = member.id
+        return self
+
+    def member(self, member_id: str) -> Member:
+        for member in self.members:
+            if member.id == member_id:
+                return member
+        known = ", ".join(m.id for m in self.members)
+        raise CollegeError(f"no member {member_id!r} on the committee (members: {known})", field="member")
+
+
 # `register` is the field's natural name. Pydantic warns because ABCMeta, the models'
 # metaclass, has a `register` method; instances never see it, so the field is safe.
 warnings.filterwarnings("ignore", message='Field name "register" in "Contest"', category=UserWarning)
@@ -191,6 +267,10 @@ class Contest(Model):
                 return section
         known = ", ".join(s.id for s in self.sections)
         raise CollegeError(f"no section {section_id!r} in the contest (sections: {known})", field="section")
+
+    def body(self, body_id: str) -> ReturningBody | None:
+        """The registered body with this id, or None."""
+        return next((body for body in self.register if body.id == body_id), None)
 
 
 def _unique(values: list, field: str) -> None:

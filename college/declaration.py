@@ -21,11 +21,11 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from college.contest import Contest
-from college.count import count
+from college.count.rules import count
 from college.errors import CollegeError, from_validation_error
 from college.model import Identifier, Model, Name, parse_toml
 from college.profile import Profile, ProfileFile, profile_json
-from college.result import Result, TieDecision
+from college.count.result import Result, TieDecision
 from college.signing import canonical, digest
 
 FORMAT = "college-declaration/1"

@@ -22,9 +22,11 @@ from college.declaration import CommitteeDecision, KeyCeremony, MissingBody, Pro
 from college.errors import CollegeError
 from college.ingest import ADMITTED, DECISION, RECEIVED, proceed_once_key, standings
 from college.ledger import Entry
-from college.result import TieDecision
+from college.count.result import TieDecision
 from college.signing import key_id
 
+COUNTED = "counted"  # the count sealed a result: its hash
+SEALED = "sealed"  # the store folder of sealed tallies
 REFERRED = "referred"
 TIE = "tie"
 

@@ -17,12 +17,12 @@ from typing import Literal
 from pydantic import TypeAdapter, ValidationError
 
 from college.contest import load_contest
-from college.count import count
+from college.count.rules import count
 from college.declaration import Declaration, result_digest
 from college.errors import CollegeError, from_validation_error
 from college.model import Model
 from college.profile import read_profile
-from college.result import Result, Round, TieDecision
+from college.count.result import Result, Round, TieDecision
 from college.signing import digest
 
 MANIFEST = "manifest.json"

@@ -40,11 +40,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from pydantic import AwareDatetime, Field, StrictInt, ValidationError
 
-from college.contest import Contest, Duplicate, Overvote
+from college.contest import Contest, Count, Duplicate, Overvote, ReturningBody
 from college.errors import CollegeError, from_validation_error, pydantic_problems
 from college.model import Identifier, Model, Name
 from college.profile import Profile, Ranking, combine, from_rows, read_profile
-from college.register import Count, ReturningBody, find_body
 from college.signing import (
     canonical,
     digest,
@@ -240,7 +239,7 @@ def make_return(
     valid first preference (blank, or spoilt at the first preference) are added to it.
     Section, certified count and scrutineer come from the register.
     """
-    body = find_body(contest, affiliate)
+    body = contest.body(affiliate)
     if body is None:
         raise CollegeError(f"{affiliate!r} is not in the contest's register", field="affiliate")
     groups = {None: ballots} if isinstance(ballots, Profile) else dict(ballots)
@@ -574,7 +573,7 @@ def _rules(ret: Return, contest: Contest, body: ReturningBody | None, who: str) 
 
 
 def _who(contest: Contest, affiliate: str) -> str:
-    body = find_body(contest, affiliate)
+    body = contest.body(affiliate)
     return body.name if body else affiliate
 
 
@@ -584,7 +583,7 @@ def check_return(ret: Return, contest: Contest, now: datetime | None = None) -> 
     Errors make the return unacceptable; a flag goes to the Procedures Committee; a
     warning is advice (the deadline is near or past).
     """
-    body = find_body(contest, ret.affiliate)
+    body = contest.body(ret.affiliate)
     who = _who(contest, ret.affiliate)
     problems = _rules(ret, contest, body, who)
     deadline = contest.returns_deadline
@@ -642,7 +641,7 @@ def _provenance(data: bytes, contest: Contest) -> tuple[Envelope | None, bytes, 
     who = _who(contest, found.affiliate)
     if found.contest != contest.id:
         return found, ciphertext, [_problem(who, "contest", "contest")]
-    body = find_body(contest, found.affiliate)
+    body = contest.body(found.affiliate)
     if body is None:
         return found, ciphertext, [_problem(who, "affiliate", "unknown-affiliate")]
     if found.key_id != key_id(body.public_key):
@@ -659,7 +658,7 @@ def _open(
     found, ciphertext, problems = _provenance(data, contest)
     if problems:
         return found, None, problems
-    body = find_body(contest, found.affiliate)
+    body = contest.body(found.affiliate)
     who = _who(contest, found.affiliate)
     public = ed25519_public(body.public_key)
     payload = unseal(ciphertext, count_private_key, seal_info(found.contest, found.affiliate))

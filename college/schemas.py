@@ -24,8 +24,8 @@ from college.nominations import NominationsConfig, NominationsOutcome
 from college.profile import ProfileFile
 from college.receipts import SignedReceipt
 from college.recount import Manifest
-from college.reports import Report
-from college.result import Result, TieDecision
+from college.reports.tables import Report
+from college.count.result import Result, TieDecision
 from college.returns import Envelope, Problem, Return
 
 # file stem -> the model (or type) that file holds

@@ -1,7 +1,7 @@
 """The tally: the counting returns of every section aggregated and counted, ready to be sealed.
 
 Seed 003 items 11-20 and DESIGN.md: a section's preferences are summed one person one
-vote across all its returns (not weighted per body), then counted (college/count.py).
+vote across all its returns (not weighted per body), then counted (college/count/rules.py).
 What the count flow seals to the declaration key is this whole tally: the result and
 everything the reports will need after the declaration (the sections' profiles, each
 body's figures, the CLPs' first preferences, the named ballots of published sections),
@@ -16,14 +16,13 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
-from college.contest import Contest
-from college.count import count
+from college.contest import BodyKind, Contest
+from college.count.rules import count
 from college.declaration import BodyFigures
 from college.errors import CollegeError
 from college.model import Model
 from college.profile import Profile, ProfileFile, profile_from_file, profile_json
-from college.register import BodyKind, find_body
-from college.result import Result, TieDecision
+from college.count.result import Result, TieDecision
 from college.returns import Return, section_profile
 
 FORMAT = "college-tally/1"
@@ -52,7 +51,7 @@ def first_preferences(ret: Return) -> dict[str, int]:
 
 
 def body_figures(ret: Return, contest: Contest) -> BodyFigures:
-    body = find_body(contest, ret.affiliate)
+    body = contest.body(ret.affiliate)
     return BodyFigures(
         id=ret.affiliate,
         name=body.name if body else ret.affiliate,
@@ -117,7 +116,7 @@ def tally(
 
 def _balloted_by_clp(contest: Contest, ret: Return) -> bool:
     """The party's members' ballot carries each paper's CLP as its breakdown key."""
-    body = find_body(contest, ret.affiliate)
+    body = contest.body(ret.affiliate)
     return body is not None and body.kind is BodyKind.party_ballot
 
 

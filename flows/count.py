@@ -30,18 +30,16 @@ from college.ceremony import seal_result
 from college.contest import Contest
 from college.ingest import RECEIVED, RECEIVED_PREFIX
 from college.ledger import Ledger
-from college.procedure import ReferredTie, counting_returns, referred_event, tie_decision_event, tie_decisions
-from college.result import TieDecision
+from college.procedure import (
+    COUNTED, SEALED, ReferredTie, counting_returns, referred_event, tie_decision_event, tie_decisions,
+)
+from college.count.result import TieDecision
 from college.returns import check_submission
 from college.model import parse_toml
 from college.store import Store, store_from
 from college.tally import tally, tally_bytes
-from flows.embargo import Withheld, embargoed
-from flows.ingest import count_key
-
-SEALED = "sealed"
-COUNTED = "counted"
-
+from flows.secrets import count_key
+from flows.tasks import Withheld, embargoed
 
 class TieDecisionInput(RunInput):
     """What the Procedures Committee gives a count paused on a referred tie."""

@@ -33,14 +33,14 @@ from college.contest import Contest, load_contest
 from college.declaration import Declaration, build_declaration, read_declaration
 from college.errors import CollegeError
 from college.ledger import Ledger
-from college.procedure import procedural_record
+from college.procedure import COUNTED, SEALED, procedural_record
 from college.recount import write_bundle
-from college.reports import build_report, statement_markdown, write_reports
+from college.reports.publish import write_reports
+from college.reports.tables import build_report, statement_markdown
 from college.signing import canonical, digest
 from college.store import Store, store_from
 from college.tally import read_tally
-from flows.count import COUNTED, SEALED
-from flows.embargo import embargoed
+from flows.tasks import embargoed
 
 DECLARATIONS = "declarations"
 DECLARED = "declared"

@@ -2,12 +2,15 @@
 
 Issue 8 and seed 003: before the Electoral College meeting, the Procedures Committee and
 the party's scrutineer rehearse the count. This drives the real flows exactly as the
-people would: scrutineers submit sealed returns (college/rehearsal.py), the ingest flow
+people would: scrutineers submit sealed returns (college/dry_run/rehearsal.py), the ingest flow
 receives them, the committee decides on missing returns and ties, the count flow seals
 the result, three of the six members contribute their shares, and the declaration flow
 opens it and publishes the reports. At the end it checks what a rehearsal is for: each
 injected fault caught with the right reason, the ledger intact, every byte received
 retrievable, every receipt valid.
+
+The production flows it drives are given to it (`Stages`) by the command that starts it,
+an edge: a flow never imports another flow, so each stays one file a reader can follow.
 """
 
 from __future__ import annotations
@@ -24,15 +27,25 @@ from college.ceremony import contribute, open_share
 from college.contest import Contest
 from college.ingest import DUPLICATE, RECEIPTS, RECEIVED_PREFIX, inbox_key, proceed_event, standings
 from college.ledger import Ledger
-from college.procedure import open_ties, tie_decisions
+from college.procedure import ReferredTie, open_ties, tie_decisions
 from college.receipts import verify_receipt
-from college.rehearsal import Rehearsal, rehearse
+from college.dry_run.rehearsal import Rehearsal, rehearse
 from college.signing import digest, private_text
 from college.store import Store, store_from
-from college.ties import lot_draw
+from college.count.ties import lot_draw
 
 Step = Callable[[str], None]
 DECLARING_MEMBERS = ("procedures-secretary", "nec-chair", "cac-chair")
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The production flows the dry run drives, exactly as the people would run them."""
+
+    ingest: Callable[[str, str], object]  # (contest file, store URI)
+    count: Callable[..., str]  # (contest file, store URI, pause_timeout=) -> the sealed result's store key
+    declare: Callable[[str, str, list[str], str, str], object]  # (contest, ceremony, contributions, out, store)
+    resume: Callable[[ReferredTie, str, str], bool]  # gives the committee's decision to a paused count
 
 
 @dataclass
@@ -62,7 +75,7 @@ class DryRun:
 
 
 def dry_run(
-    out: Path, *, seed: int = 1, scale: str = "small", faults: bool = False, store: str | None = None,
+    out: Path, stages: Stages, *, seed: int = 1, scale: str = "small", faults: bool = False, store: str | None = None,
     step: Step = lambda text: None,
 ) -> DryRun:
     started = time.monotonic()
@@ -92,12 +105,8 @@ def dry_run(
     for submission in [s for s in world.submissions if s.after_deadline]:
         where.put(inbox_key(submission.data, datetime.now(UTC)), submission.data)
 
-    from flows.count import count
-    from flows.declare import declare
-    from flows.ingest import ingest
-
     step("ingest: receive, check, record, acknowledge")
-    ingest(str(contest_file), where.uri)
+    stages.ingest(str(contest_file), where.uri)
     ledger = Ledger(where)
     state = standings(contest, ledger.entries())
     if state.missing:
@@ -105,15 +114,15 @@ def dry_run(
         ledger.append(**proceed_event(contest, state, "DRY RUN Procedures Committee"))
 
     step("count under embargo" + (" (the committee will be asked to break a tie)" if world.tied else ""))
-    with _committee_on_ties(ledger, contest):
-        sealed_key = count(str(contest_file), where.uri, pause_timeout=600)
+    with _committee_on_ties(ledger, contest, stages.resume):
+        sealed_key = stages.count(str(contest_file), where.uri, pause_timeout=600)
 
     step(f"{len(DECLARING_MEMBERS)} of {len(world.ceremony.committee.members)} members contribute their shares")
     sealed_hash = sealed_key.rsplit("/", 1)[1]
     contributions = _contribute(world, folder / "contributions", sealed_hash)
 
     step("declaration: the quorum opens the result; reports and the recount bundle")
-    declare(str(contest_file), str(folder / "ceremony.json"), [str(p) for p in contributions], str(folder / "published"), where.uri)
+    stages.declare(str(contest_file), str(folder / "ceremony.json"), [str(p) for p in contributions], str(folder / "published"), where.uri)
 
     step("checking the rehearsal: faults, ledger, bytes, receipts")
     result = DryRun(folder, where.uri, contest.id, folder / "published" / "reports")
@@ -129,8 +138,8 @@ def _wait_until(moment: datetime) -> None:
 class _committee_on_ties:
     """While the count runs, the dry run's committee answers a referred tie by the documented lot."""
 
-    def __init__(self, ledger: Ledger, contest: Contest):
-        self.ledger, self.contest = Ledger(ledger.store), contest
+    def __init__(self, ledger: Ledger, contest: Contest, resume: Callable[[ReferredTie, str, str], bool]):
+        self.ledger, self.contest, self.resume = Ledger(ledger.store), contest, resume
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -143,8 +152,6 @@ class _committee_on_ties:
         self.thread.join(timeout=10)
 
     def _watch(self) -> None:
-        from flows.count import resume_paused_count
-
         answered: set[int] = set()
         while not self.stop.wait(1.0):
             for tie in open_ties(self.ledger.entries()):
@@ -152,7 +159,7 @@ class _committee_on_ties:
                     continue
                 eliminate, _ = lot_draw(self.contest.lot_seed or "dry run", self.contest.id, tie.round, tie.tied)
                 # Not paused yet (or no run named): try again on the next look.
-                if resume_paused_count(tie, eliminate, "DRY RUN Procedures Committee (by lot)"):
+                if self.resume(tie, eliminate, "DRY RUN Procedures Committee (by lot)"):
                     answered.add(tie.round)
 
 

@@ -13,12 +13,11 @@ in Prefect's bookkeeping than the work: shared/docs/prefect-notes.md section 5).
 step is idempotent (write-once objects, ledger entries recorded once), so a run that
 crashed anywhere is finished by running again, and the same bytes twice are one
 submission. Flow parameters are a path and a store URI; what a task returns is
-procedure only; the tasks that open returns are `embargoed` (flows/embargo.py).
+procedure only; the tasks that open returns are `embargoed` (flows/tasks.py).
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from datetime import datetime
 
@@ -26,7 +25,6 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from college.ceremony import COUNT_KEY_VARIABLE, count_key_from_environment, parse_count_key
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
 from college.ingest import (
@@ -43,34 +41,12 @@ from college.ingest import (
 )
 from college.ledger import Ledger
 from college.returns import check_submission, read_envelope
-from college.signing import digest, ed25519_private_from_secret
+from college.signing import digest
 from college.store import Store, store_from
-from flows.embargo import embargoed
+from flows.secrets import count_key, receipt_key
+from flows.tasks import embargoed
 
 BATCH = 25  # files per checking task: tasks per batch, never per ballot (prefect-notes section 5)
-
-
-def _secret(variable: str) -> tuple[str, str]:
-    """(secret text, where it came from): the environment variable, else the Prefect Secret block
-    that `<variable>_BLOCK` names. Never logged, never in an error message."""
-    if os.environ.get(variable):
-        return os.environ[variable], variable
-    block = os.environ.get(f"{variable}_BLOCK")
-    if not block:
-        raise CollegeError(f"not available: set {variable} or {variable}_BLOCK (a Prefect Secret block)", field=variable)
-    from prefect.blocks.system import Secret
-
-    return Secret.load(block).get(), f"Secret block {block}"
-
-
-def count_key():
-    """The party scrutineer's count key, which opens returns (COLLEGE_COUNT_KEY, or its Secret block)."""
-    return count_key_from_environment() or parse_count_key(*_secret(COUNT_KEY_VARIABLE))
-
-
-def receipt_key():
-    """The party scrutineer's signing key for receipts (COLLEGE_RECEIPT_KEY, or its Secret block)."""
-    return ed25519_private_from_secret(*_secret("COLLEGE_RECEIPT_KEY"))
 
 
 def receive(store: Store, inbox_key: str) -> Arrival:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from college import nomination_pages, nominations
+from college import nominations
+from college.reports import nominations as nomination_pages
 
 
 @task

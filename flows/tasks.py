@@ -1,4 +1,4 @@
-"""Prefect under embargo: a task that touches opened returns or the result keeps nothing.
+"""Shared task settings for the flows: under embargo, a task that touches opened returns or the result keeps nothing.
 
 Measured in shared/docs/prefect-notes.md section 2: Prefect persists a task's return
 value when asked to or when a cache policy applies, and it stores an exception's text

@@ -116,6 +116,7 @@ def ingest_without_prefect(contest: Contest, store: Store) -> None:
     """The ingest flow's steps, called in order as plain functions (no Prefect server)."""
     from college import ingest as rules
     from flows import ingest as steps
+    from flows.secrets import receipt_key
 
     ledger = Ledger(store)
     keys = [k for k in store.list(f"{rules.INBOX}/") if k not in rules.seen_inbox_keys(ledger)]
@@ -123,4 +124,4 @@ def ingest_without_prefect(contest: Contest, store: Store) -> None:
     pending = rules.undecided(ledger)
     checked = steps.check.fn(store, contest, pending) if pending else []
     rules.record_outcomes(contest, ledger, checked)
-    rules.issue_receipts(contest, ledger, store, steps.receipt_key())
+    rules.issue_receipts(contest, ledger, store, receipt_key())

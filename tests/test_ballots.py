@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from college.ballots import preference
 from college.contest import BallotRules
-from college.count import count
+from college.count.rules import count
 from college.errors import CollegeError
 from college.profile import read_profile
 from tests.helpers import contest, profile

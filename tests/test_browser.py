@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from college.reports import write_reports
+from college.reports.publish import write_reports
 from tests.test_reports import declaration_2010, small_declaration
 
 CHROMIUM = Path("/usr/bin/chromium")

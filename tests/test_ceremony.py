@@ -21,6 +21,7 @@ from college.ceremony import (
     Ceremony,
     Contribution,
     ContributionStatement,
+    MemberKeys,
     add_declaration_key,
     check_ceremony,
     contribute,
@@ -36,8 +37,8 @@ from college.ceremony import (
     verify_record,
 )
 from college.cli import app
-from college.committee import Committee, MemberKeys, dry_run_committee
-from college.contest import Contest, load_contest
+from college.contest import Committee, Contest, load_contest
+from college.dry_run.rehearsal import dry_run_committee
 from college.errors import CollegeError
 from college.signing import canonical, digest, private_text, public_text, sign
 

@@ -257,7 +257,7 @@ def test_the_installed_count_loads_neither_prefect_nor_the_other_commands(tmp_pa
     )
     assert ran.returncode == 0 and "Ed Miliband is elected" in ran.stdout, ran.stderr
     modules = set(loaded.read_text().split())
-    assert "college.cli.count" in modules and "college.count" in modules
+    assert "college.cli.count" in modules and "college.count.rules" in modules
     assert not {m for m in modules if m.split(".")[0] == "prefect" or m in ("college.cli.declare", "college.ceremony")}
     listed = subprocess.run([Path(sys.executable).with_name("college"), "--help"], capture_output=True, text=True)
     assert all(f" {name} " in listed.stdout for name in ("count", "dry-run", "ledger", "return", "nominations"))

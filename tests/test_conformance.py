@@ -37,9 +37,9 @@ import pytest
 
 from college.ballots import preference
 from college.contest import Contest
-from college.count import count
+from college.count.rules import count
 from college.profile import Profile, from_rows, read_profile
-from college.result import Result, TieDecision
+from college.count.result import Result, TieDecision
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "rctab"
 CASES = sorted((CORPUS / "cases").glob("*.json"))

@@ -7,9 +7,9 @@ import hashlib
 
 import pytest
 
-from college.count import count
+from college.count.rules import count
 from college.errors import CollegeError
-from college.result import TieDecision
+from college.count.result import TieDecision
 from tests.helpers import contest, profile
 
 ONE = ("1",)
@@ -192,7 +192,7 @@ def test_tie_broken_by_candidate_order():
 
 def test_lot_is_the_documented_seeded_draw_and_reproducible():
     def documented_draw(seed):
-        # college/ties.py: sha256 of "college-lot-v1", seed, contest id, round, sorted names, NUL-joined.
+        # college/count/ties.py: sha256 of "college-lot-v1", seed, contest id, round, sorted names, NUL-joined.
         message = "\0".join(["college-lot-v1", seed, "test", "3", "B", "C"]).encode()
         digest = hashlib.sha256(message).hexdigest()
         return ["B", "C"][int(digest, 16) % 2], digest

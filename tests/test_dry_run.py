@@ -8,13 +8,14 @@ from collections import defaultdict
 
 import pytest
 
-from college.count import count
+from college.count.rules import count
 from college.declaration import read_declaration
 from college.profile import from_rows
 from college.recount import verify_bundle
-from college.rehearsal import FAULTS, with_tie
-from college.simulation import simulate
+from college.dry_run.rehearsal import FAULTS, with_tie
+from college.dry_run.simulation import simulate
 from college.store import store_from
+from college.cli.declare import production_stages
 from flows.dry_run import dry_run
 from tests.test_store import aws, moto_server  # noqa: F401  (moto's server on a free loopback port)
 
@@ -32,7 +33,7 @@ def independent_count(declaration, ballots):
 
 @pytest.fixture(scope="module")
 def faulty_run(prefect_server, tmp_path_factory):
-    return dry_run(tmp_path_factory.mktemp("dry"), seed=11, scale="small", faults=True)
+    return dry_run(tmp_path_factory.mktemp("dry"), production_stages(), seed=11, scale="small", faults=True)
 
 
 def test_every_fault_is_caught_with_its_reason_and_every_check_holds(faulty_run):
@@ -78,7 +79,7 @@ def test_a_dry_run_on_s3_through_moto_s_server(prefect_server, tmp_path, aws, mo
 
     monkeypatch.setenv("COLLEGE_S3_ENDPOINT_URL", moto_server)
     create_bucket(s3_client(moto_server), "college-dry-run", object_lock=True)
-    run = dry_run(tmp_path, seed=5, scale="small", faults=True, store="s3://college-dry-run/rehearsal")
+    run = dry_run(tmp_path, production_stages(), seed=5, scale="small", faults=True, store="s3://college-dry-run/rehearsal")
     assert run.ok, [(c.what, c.expected, c.found) for c in run.checks if not c.ok]
     store = store_from("s3://college-dry-run/rehearsal")
     assert store.list("sealed/") and store.list("declarations/") and store.list("ledger/")

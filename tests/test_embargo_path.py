@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from college.ceremony import contribute, key_ceremony, open_share
-from college.committee import dry_run_committee
+from college.dry_run.rehearsal import dry_run_committee
 from college.contest import Contest
-from college.count import count as independent_count
+from college.count.rules import count as independent_count
 from college.errors import CollegeError
 from college.ledger import Ledger
 from college.procedure import open_ties
@@ -198,7 +198,7 @@ def test_two_members_cannot_open_the_result_and_a_bad_share_is_named(counted, tm
 
 def test_three_members_declare_the_result_an_independent_count_gives(counted, tmp_path):
     from college.declaration import read_declaration
-    from college.result import TieDecision
+    from college.count.result import TieDecision
     from flows.declare import declare
 
     world, root, store, ledger, sealed_hash = counted

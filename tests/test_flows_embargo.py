@@ -3,7 +3,7 @@
 import pytest
 from prefect.cache_policies import NO_CACHE
 
-from flows.embargo import Withheld, embargoed
+from flows.tasks import Withheld, embargoed
 
 SENTINEL = "Sentinel Candidate 48213"
 

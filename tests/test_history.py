@@ -31,13 +31,13 @@ from pathlib import Path
 
 import pytest
 
-import college.count
-import college.result
-import college.shares
+import college.count.rules
+import college.count.result
+import college.count.shares
 from college.contest import Contest, load_contest
-from college.count import count
+from college.count.rules import count
 from college.profile import read_profile
-from college.result import Result
+from college.count.result import Result
 
 HISTORY = Path(__file__).parent / "data" / "history"
 REPO = Path(__file__).resolve().parent.parent
@@ -77,7 +77,7 @@ def count_history(contest_id: str, weights: dict[str, str] | None = None) -> Res
 
 
 def half_up(value: Fraction, places: int) -> str:
-    """Independent of college.shares: a percentage rounded half up, as text."""
+    """Independent of college.count.shares: a percentage rounded half up, as text."""
     scaled = value * 10**places
     return _text(math.floor(scaled + Fraction(1, 2)), places)
 
@@ -178,7 +178,7 @@ def test_history_has_non_transferable_papers_to_discount():
 def test_history_fails_if_non_transferable_papers_are_not_discounted(contest_id, monkeypatch):
     # Item 26: discounted papers leave the denominator. Counting them in it breaks history.
     monkeypatch.setattr(
-        college.count._Piles, "valid", property(lambda piles: sum(piles.votes.values()) + piles.non_transferable)
+        college.count.rules._Piles, "valid", property(lambda piles: sum(piles.votes.values()) + piles.non_transferable)
     )
     assert mismatches(count_history(contest_id), figures(contest_id))
 
@@ -188,8 +188,8 @@ def test_history_fails_if_figures_are_truncated_instead_of_rounded(contest_id, m
     def truncate(value: Fraction, places: int) -> str:
         return truncated(value * 100, places)
 
-    monkeypatch.setattr(college.shares, "percent", truncate)
-    monkeypatch.setattr(college.result, "percent", truncate)
+    monkeypatch.setattr(college.count.shares, "percent", truncate)
+    monkeypatch.setattr(college.count.result, "percent", truncate)
     assert mismatches(count_history(contest_id), figures(contest_id))
 
 

@@ -11,7 +11,7 @@ import jsonschema
 from typer.testing import CliRunner
 
 from college.cli import app
-from college.nomination_pages import html_page, publication, published_digest, write_publication
+from college.reports.nominations import html_page, publication, published_digest, write_publication
 from college.nominations import NominationsOutcome, load, outcome
 from tests.conftest import REPO
 from tests.test_nominations import EXAMPLE_2010, enough_for, mps, result_of, scenario

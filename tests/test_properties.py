@@ -18,7 +18,7 @@ from pref_voting.profiles_with_ties import ProfileWithTies
 
 from college.ballots import preference
 from college.contest import Contest
-from college.count import count
+from college.count.rules import count
 from college.profile import Profile, combine, from_rows, read_profile, read_section, write_profile_json
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -126,7 +126,7 @@ def _paper_by_paper(contest: Contest, profile: Profile, eliminations: list[list[
 @SETTINGS
 @given(messy_contests())
 def test_each_round_is_what_reading_each_paper_in_turn_gives(case):
-    # The count reads most papers many at a time (college/count.py); this reads them one by one.
+    # The count reads most papers many at a time (college/count/rules.py); this reads them one by one.
     contest, profiles = case
     result = count(contest, profiles)
     eliminations = [round_.eliminated or [] for round_ in result.rounds]

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from college.cli import app
-from college.count import count
+from college.count.rules import count
 from college.declaration import (
     Declaration,
     build_declaration,
@@ -26,8 +26,9 @@ from college.declaration import (
 )
 from college.embargo import Embargoed, require_declared
 from college.errors import CollegeError
-from college.reports import build_report, statement, transfers, write_reports
-from college.shares import percent
+from college.reports.publish import write_reports
+from college.reports.tables import build_report, statement, transfers
+from college.count.shares import percent
 from tests.helpers import profile
 
 REPO = Path(__file__).resolve().parent.parent
@@ -341,7 +342,7 @@ def test_2010_report_reproduces_the_published_table():
 
 
 def test_statement_markdown_for_the_declaration_flows_artifact():
-    from college.reports import statement_markdown
+    from college.reports.tables import statement_markdown
 
     text = statement_markdown(build_report(small_declaration(dry_run=True)))
     assert text.startswith("**DRY RUN**") and "| candidate |" in text
@@ -350,7 +351,7 @@ def test_statement_markdown_for_the_declaration_flows_artifact():
 
 
 def test_pdf_without_a_unicode_font_transliterates_and_says_so(tmp_path, monkeypatch):
-    import college.report_pdf as report_pdf
+    import college.reports.pdf as report_pdf
 
     monkeypatch.setattr(report_pdf, "unicode_font", lambda: None)
     write_reports(small_declaration(), tmp_path, ["pdf"])

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from college.ballots import preference
 from college.contest import BallotRules, Contest, Duplicate, Overvote
-from college.count import count
+from college.count.rules import count
 from college.errors import CollegeError
 from college.profile import Profile, read_profile
 from college.returns import (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from college.simulation import SCALES, simulate
+from college.dry_run.simulation import SCALES, simulate
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from college.ceremony import (
     open_declaration_key,
 )
 from college.cli.application import app, clean_errors, out
-from college.committee import MemberKeys
+from college.ceremony import MemberKeys
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.model import Model

@@ -12,10 +12,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from college.cli.application import app, clean_errors, out
 from college.contest import load_contest
-from college.count import count as count_college
+from college.count.rules import count as count_college
 from college.errors import CollegeError, from_validation_error
 from college.profile import read_section
-from college.result import TieDecision
+from college.count.result import TieDecision
 
 
 def parse_sections(values: list[str]) -> dict[str, list[Path]]:
@@ -64,7 +64,7 @@ def count(
     if format == "json":
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
     else:
-        from college.render import result_renderable  # rich, only for the table
+        from college.reports.terminal import result_renderable  # rich, only for the table
 
         out.print(result_renderable(result))
     if result.status == "decision-needed":

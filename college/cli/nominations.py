@@ -12,7 +12,7 @@ from rich.table import Table
 
 from college.cli.application import app, clean_errors, out
 from college.errors import CollegeError
-from college.nomination_pages import write_publication
+from college.reports.nominations import write_publication
 from college.nominations import (
     Conclusion,
     NominationsOutcome,

@@ -10,7 +10,7 @@ import typer
 from college.cli.application import app, clean_errors, out
 from college.embargo import require_declared
 from college.recount import verify_bundle, write_bundle
-from college.reports import parse_formats, write_reports
+from college.reports.publish import parse_formats, write_reports
 
 
 @app.command()

@@ -22,7 +22,6 @@ from college.cli.application import app, clean_errors, err, out
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
 from college.profile import Profile, read_profile
-from college.register import find_body
 from college.returns import (
     Problem,
     Return,
@@ -217,7 +216,7 @@ def _signing_key(path: Path, contest: Contest, affiliate: str) -> Ed25519Private
     key = read_private_key(path, _passphrase())
     if not isinstance(key, Ed25519PrivateKey):
         raise CollegeError("not a signing (Ed25519) key", file=str(path))
-    body = find_body(contest, affiliate)
+    body = contest.body(affiliate)
     if body is not None and public_text(key) != body.public_key:
         raise CollegeError(f"this key is not the one registered for {affiliate!r}", file=str(path))
     return key

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from college.contest import TieMethod
 from college.model import Model, Name
-from college.shares import exact, percent
+from college.count.shares import exact, percent
 
 
 class Share(Model):

@@ -31,7 +31,7 @@ from college.ballots import preference
 from college.contest import Contest, Section
 from college.errors import CollegeError
 from college.profile import Columns, Profile, columns_of
-from college.result import (
+from college.count.result import (
     DecisionNeeded,
     Result,
     Round,
@@ -41,8 +41,8 @@ from college.result import (
     TieBreak,
     TieDecision,
 )
-from college.shares import share
-from college.ties import Referred, break_tie
+from college.count.shares import share
+from college.count.ties import Referred, break_tie
 
 HALF = Fraction(1, 2)
 

@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from college.contest import Contest, TieMethod
 from college.errors import CollegeError
-from college.result import TieBreak, TieDecision
+from college.count.result import TieBreak, TieDecision
 
 History = Sequence[dict[str, Fraction]]  # college shares of earlier rounds, round 1 first
 

@@ -2,7 +2,7 @@
 sealed return, with the faults a rehearsal must see caught.
 
 Issue 8 and DESIGN.md: before the Electoral College meeting the Procedures Committee and
-the party's scrutineer rehearse the whole count on a generated contest (college/simulation.py),
+the party's scrutineer rehearse the whole count on a generated contest (college/dry_run/simulation.py),
 through exactly the production path. This module makes what the people would bring to it:
 each scrutineer's key and sealed return, the count key, the receipt key, the committee's
 keys and its ceremony. Every name it makes says DRY RUN where a person could mistake it.
@@ -23,15 +23,25 @@ import tomlkit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from college.ceremony import Ceremony, key_ceremony
-from college.committee import MemberKeys, dry_run_committee
-from college.contest import Contest
+from college.ceremony import Ceremony, MemberKeys, key_ceremony
+from college.contest import Committee, Contest
 from college.errors import CollegeError
-from college.count import count
+from college.count.rules import count
 from college.profile import from_rows
 from college.returns import make_return, seal_return
 from college.signing import public_text
-from college.simulation import CANDIDATE_POOL, SECTIONS, Ballot, Row, Simulation, simulate
+from college.dry_run.simulation import CANDIDATE_POOL, SECTIONS, Ballot, Row, Simulation, simulate
+
+# Seed 003 item 2, in the order the seed lists them: (id used in the dry runs, role).
+SEED_003_ROLES: tuple[tuple[str, str], ...] = (
+    ("procedures-secretary", "General Secretary (Procedures Secretary)"),
+    ("nec-chair", "Chair of the NEC"),
+    ("nec-vice-chair", "Vice Chair of the NEC"),
+    ("org-sub-chair", "Chair of NEC Organisation Sub-Committee"),
+    ("jpc-co-convenor", "Co-convenor of JPC"),
+    ("cac-chair", "Chair of CAC"),
+)
+
 
 FAULTS = (
     "tampered",  # a byte of the ciphertext changed in transit
@@ -245,3 +255,10 @@ def _redirect(rows: tuple[Row, ...], rankings: list[tuple[str, ...]], each: int)
         if row.count > take:
             out.append(Row(row.ranking, row.count - take, row.breakdown))
     return tuple(out)
+
+
+def dry_run_committee(quorum: int = 3) -> tuple[Committee, dict[str, MemberKeys]]:
+    """Seed 003's six-member committee with keys made for this run only (dry runs and tests)."""
+    keys = {member_id: MemberKeys.generate() for member_id, _ in SEED_003_ROLES}
+    members = [keys[member_id].member(member_id, f"DRY RUN {role}", role) for member_id, role in SEED_003_ROLES]
+    return Committee(members=members, quorum=quorum), keys

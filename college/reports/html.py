@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from itertools import pairwise
 
-from college.reports import Report, StatementRound, Table, Transfer
+from college.reports.tables import Report, StatementRound, Table, Transfer
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from college.reports import WATERMARK, Report, Table
+from college.reports.tables import WATERMARK, Report, Table
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
 DIGEST = re.compile(r"^[0-9a-f]{40,}$")  # digests are shortened in the PDF's tables only; the text under them is whole

@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from college.result import Result, Round
+from college.count.result import Result, Round
 
 
 def _round_table(result: Result, round_: Round) -> Table:
