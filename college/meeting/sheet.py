@@ -7,7 +7,7 @@ from fpdf.fonts import FontFace
 
 from college.errors import CollegeError
 from college.meeting.ballot import PAPER_NAMES, PART_NAMES, Ballot, Meeting, Round
-from college.report_pdf import transliterate, unicode_font
+from college.reports.pdf import transliterate, unicode_font
 
 
 
