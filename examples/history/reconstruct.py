@@ -1,10 +1,10 @@
-"""Rebuild the history profiles from the figures in this folder (run by hand, not by the tests).
+"""Rebuild the history examples' profiles from their published figures (run by hand, not by the tests).
 
-    .venv/bin/python tests/data/history/reconstruct.py
+    .venv/bin/python examples/history/reconstruct.py
 
-For each contest, `<contest>.figures.json` holds the published cells (SOURCES.md says where
-each comes from) and, for cells nobody published, the round-by-round vote totals chosen to
-fit them. This script
+For each contest, `<contest>/published.json` holds the published cells (its SOURCES.md says
+where each comes from) and, for cells nobody published, the round-by-round vote totals chosen
+to fit them. This script
 
 1. completes the vote table: every cell with `votes` is kept; the rest are solved for (an
    integer programme, scipy's milp) so that every published percentage is reproduced at
@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
+REPO = HERE.parents[1]
 
 
 def interval(published: str, rule: str) -> tuple[Fraction, Fraction]:
@@ -39,6 +39,8 @@ def interval(published: str, rule: str) -> tuple[Fraction, Fraction]:
     unit = Fraction(1, 10 ** len(published.partition(".")[2]))
     if rule == "truncate":
         return value, value + unit
+    if rule == "largest-remainder":  # within one unit: the exact check is the test's
+        return value - unit, value + unit
     return value - unit / 2, value + unit / 2
 
 
@@ -79,6 +81,8 @@ def complete(figures: dict) -> dict:
             if r:  # transfers only add to a continuing candidate
                 for c in round_["continuing"]:
                     add({index[(s["id"], r, c)]: 1.0, index[(s["id"], r - 1, c)]: -1.0}, 0, np.inf)
+        for c, total in round_.get("votes_total", {}).items():  # a candidate's votes over all sections
+            add({index[(s["id"], r, c)]: 1.0 for s in sections}, total, total)
         for c, (published, rule) in round_["college"].items():
             lo, hi = interval(published, rule)
             coefficients = {
@@ -96,9 +100,12 @@ def complete(figures: dict) -> dict:
             bounds_lo[i] = bounds_hi[i] = cell["votes"][c]
         else:
             guess = cell.get("guess", {}).get(c)
-            if guess is None:  # the middle of the published contribution's interval
+            if guess is None and c in cell.get("contribution", {}):  # the middle of the published interval
                 low, high = interval(*cell["contribution"][c])
                 guess = float((low + high) / 2 / 100 / Fraction(weights[sid]) * cell["valid"])
+            elif guess is None:
+                low, high = interval(*cell["share"][c])
+                guess = float((low + high) / 2 / 100 * cell["valid"])
             objective[n + i] = 1.0
             add({i: 1.0, n + i: -1.0}, -np.inf, guess)
             add({i: 1.0, n + i: 1.0}, guess, np.inf)
@@ -144,9 +151,10 @@ def verify(figures: dict) -> None:
                 sys.exit(f"{figures['contest']}: round {round_['number']} {what}: {float(value)} does not show as {published}")
 
 
-def profile(figures: dict, section_id: str) -> dict:
-    """Papers whose count reproduces the section's column of the table, round by round."""
-    rounds = figures["rounds"]
+def profile(figures: dict, section_id: str, part: str = "sections") -> dict:
+    """Papers whose count reproduces a column of the table (a section's, or a voter
+    category's), round by round."""
+    rounds = [{"sections": round_[part]} for round_ in figures["rounds"]]
     piles: dict[str, list[list]] = {
         c: [[[c], n]] for c, n in rounds[0]["sections"][section_id]["votes"].items() if n
     }
@@ -184,16 +192,19 @@ def profile_text(data: dict) -> str:
 
 
 def main() -> None:
-    for path in sorted(HERE.glob("*.figures.json")):
+    for path in sorted(HERE.glob("*/published.json")):
         figures = complete(json.loads(path.read_text(encoding="utf-8")))
         text = json.dumps(figures, indent=1, ensure_ascii=False)
         text = re.sub(r'\[\n\s*("[^"]*"),\n\s*("[^"]*")\n\s*\]', r"[\1, \2]", text)  # [figure, rule] on one line
         path.write_text(text + "\n", encoding="utf-8")
-        out = REPO / figures["profiles_into"]
-        out.mkdir(parents=True, exist_ok=True)
-        for s in figures["sections"]:
-            (out / f"{s['id']}.json").write_text(profile_text(profile(figures, s["id"])), encoding="utf-8")
-        print(f"{path.name}: profiles written to {out.relative_to(REPO)}")
+        out = path.parent
+        if figures.get("categories"):  # one pool: a profile per voter category
+            columns = [(c, "categories") for c in figures["categories"]]
+        else:  # a section whose real papers are given elsewhere (2010 PLP) keeps them
+            columns = [(s["id"], "sections") for s in figures["sections"] if "profile" not in s]
+        for column, part in columns:
+            (out / f"{column}.json").write_text(profile_text(profile(figures, column, part)), encoding="utf-8")
+        print(f"{path.parent.name}: profiles written to {out.relative_to(REPO)}")
 
 
 if __name__ == "__main__":
