@@ -25,7 +25,7 @@ is sealed.
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
@@ -94,11 +94,33 @@ class BallotRules(Model):
         return None if value == "unlimited" else value
 
 
-class Display(Model):
-    """Decimal places for published figures; comparisons never use them."""
+class Rounding(str, Enum):
+    """How published percentages are rounded (college/shares.py); comparisons never use them."""
 
+    half_up = "half-up"  # each share on its own: a row may add to 99.9 or 100.1
+    largest_remainder = "largest-remainder"  # a row adds to exactly 100.0
+
+
+class Display(Model):
+    """Decimal places and rounding rule for published figures; comparisons never use them."""
+
+    rounding: Rounding = Rounding.half_up
     section_decimals: int = Field(default=3, ge=0, le=12)
     college_decimals: int = Field(default=2, ge=0, le=12)
+    category_decimals: int | None = Field(
+        default=None, ge=0, le=12, description="voter categories' shares; the sections' places when not given"
+    )
+
+    @property
+    def category_places(self) -> int:
+        return self.section_decimals if self.category_decimals is None else self.category_decimals
+
+
+class Papers(str, Enum):
+    """What one counted paper of a section is."""
+
+    ballots = "ballots"  # one voter's ballot paper
+    block_votes = "block-votes"  # a delegation's block vote (the unions and CLPs of 1981-1993)
 
 
 class Section(Model):
@@ -107,6 +129,10 @@ class Section(Model):
     weight: str = Field(description='exact fraction such as "1/3"')
     published: bool = Field(
         default=False, description="each named voter's ballot is published after the declaration (the PLP/EPLP in 2010)"
+    )
+    papers: Papers = Field(default=Papers.ballots, description="ballots, or block votes cast by delegations")
+    unit: int = Field(
+        default=1, ge=1, description="votes one counted block vote stands for: 1000 where block votes are published in thousands"
     )
 
     @field_validator("weight")
@@ -120,9 +146,68 @@ class Section(Model):
             raise ValueError("weight must be positive")
         return value
 
+    @model_validator(mode="after")
+    def _unit_only_for_block_votes(self) -> Section:
+        if self.unit != 1 and self.papers is not Papers.block_votes:
+            raise ValueError(f"sections: {self.id!r} has unit {self.unit}, but only block votes are counted in units")
+        return self
+
     @property
     def fraction(self) -> Fraction:
         return Fraction(self.weight.strip())
+
+    @property
+    def votes_label(self) -> str:
+        """What the section's figures are, as the reports head them."""
+        if self.papers is Papers.ballots:
+            return "votes"
+        return "block votes" if self.unit == 1 else f"block votes ({_UNITS.get(self.unit, f'x {self.unit:,}')})"
+
+
+_UNITS = {1000: "thousands", 1_000_000: "millions"}
+
+Moment = date | datetime  # a date covers the whole day; a date-time needs its time zone offset
+
+
+class Category(Model):
+    """A category of voter in a one-member-one-vote section (members, registered supporters,
+    affiliated supporters), with who in it may vote: eligibility by category is data.
+
+    `joined_by` is the freeze date (the 2016 contest went to court over it): the voter must have
+    joined the party, or for an affiliated supporter the affiliate, at or before it.
+    `registration_opens` and `registration_closes` bound when the voter registered as a
+    supporter. A date covers its whole day. College/electorate.py applies them to a roll.
+    """
+
+    id: Identifier
+    name: Name
+    section: Identifier | None = Field(default=None, description="the section its papers count in; the only one if omitted")
+    joined_by: Moment | None = Field(default=None, description="freeze date: joined at or before it")
+    registration_opens: Moment | None = Field(default=None, description="registered as a supporter at or after it")
+    registration_closes: Moment | None = Field(default=None, description="registered as a supporter at or before it")
+
+    @field_validator("joined_by", "registration_opens", "registration_closes")
+    @classmethod
+    def _moment_has_a_zone(cls, value: Moment | None) -> Moment | None:
+        if isinstance(value, datetime) and value.utcoffset() is None:
+            raise ValueError("a date-time needs a time zone offset, such as 2020-01-20T17:00:00+00:00 (or give a date)")
+        return value
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> Category:
+        opens, closes = self.registration_opens, self.registration_closes
+        if opens is not None and closes is not None and _start(opens) > _end(closes):
+            raise ValueError(f"categories: {self.id!r} registration_opens is after registration_closes")
+        return self
+
+
+def _start(moment: Moment) -> datetime:
+    """The first instant a moment covers (a date: its midnight, read as UTC for ordering only)."""
+    return moment if isinstance(moment, datetime) else datetime.combine(moment, datetime.min.time()).replace(tzinfo=UTC)
+
+
+def _end(moment: Moment) -> datetime:
+    return moment if isinstance(moment, datetime) else datetime.combine(moment, datetime.max.time()).replace(tzinfo=UTC)
 
 
 # Whole numbers a JSON reader anywhere holds exactly.
@@ -140,6 +225,9 @@ class ReturningBody(Model):
     name: Name
     kind: BodyKind
     section: Identifier = Field(description="the id of the section this body's return counts in")
+    category: Identifier | None = Field(
+        default=None, description="the voter category its papers carry, in a section with categories (one-member-one-vote)"
+    )
     certified_members: Count = Field(description="full members certified to be balloted: each gets a paper (item 13)")
     declaration_required: bool = Field(
         description="the paper carries a declaration of support (the body admits people who are not Labour members)"
@@ -198,6 +286,10 @@ class Contest(Model):
         default_factory=list, description="withdrawn candidates still printed on papers: passed over when read"
     )
     sections: list[Section] = Field(min_length=1)
+    categories: list[Category] = Field(
+        default_factory=list,
+        description="voter categories of a one-member-one-vote section: its papers carry one, counted in one pool",
+    )
     tie_policy: list[TieMethod] = Field(default_factory=lambda: [TieMethod.previous_rounds, TieMethod.lot], min_length=1)
     lot_seed: str | None = Field(default=None, min_length=1, description="fixed by the committee before the count")
     batch_elimination: bool = Field(
@@ -254,12 +346,37 @@ class Contest(Model):
         for body in self.register:
             if body.section not in section_ids:
                 raise ValueError(f"register: body {body.id!r} names section {body.section!r}, which the contest lacks")
+        _unique([c.id for c in self.categories], "categories.id")
+        for category in self.categories:
+            if category.id in section_ids:
+                raise ValueError(f"categories: {category.id!r} is also a section id")
+            if category.section is None and len(self.sections) > 1:
+                raise ValueError(f"categories: {category.id!r} must name its section (the contest has several)")
+            if category.section is not None and category.section not in section_ids:
+                raise ValueError(f"categories: {category.id!r} names section {category.section!r}, which the contest lacks")
+        for body in self.register:
+            categories = [c.id for c in self.categories_of(body.section)]
+            if body.category is None and categories:
+                raise ValueError(f"register: body {body.id!r} must name its voter category ({', '.join(categories)})")
+            if body.category is not None and body.category not in categories:
+                raise ValueError(
+                    f"register: body {body.id!r} names category {body.category!r}, which is not a category of its section"
+                )
         if self.batch_elimination and len(self.sections) > 1:
             raise ValueError(
                 "batch_elimination: only defined for a single-section count; "
                 "in a weighted college, shares from different sections cannot be added as votes"
             )
         return self
+
+    def categories_of(self, section_id: str) -> list[Category]:
+        """The voter categories whose papers count in this section (none in a college section)."""
+        return [c for c in self.categories if (c.section or self.sections[0].id) == section_id]
+
+    @property
+    def has_college(self) -> bool:
+        """False for a one-member-one-vote contest: one section, so shares are of all votes."""
+        return len(self.sections) > 1
 
     def section(self, section_id: str) -> Section:
         for section in self.sections:

@@ -28,10 +28,12 @@ from fractions import Fraction
 import polars as pl
 
 from college.ballots import preference
-from college.contest import Contest, Section
+from college.contest import Category, Contest, Display, Section
 from college.errors import CollegeError
 from college.profile import Columns, Profile, columns_of
 from college.count.result import (
+    CategoryRound,
+    CategorySummary,
     DecisionNeeded,
     Result,
     Round,
@@ -120,21 +122,50 @@ def _highest_continuing(ranks: list[str], alive: list[int]) -> pl.Expr:
     return pl.coalesce(*(pl.when(pl.col(c).is_in(alive)).then(pl.col(c)) for c in ranks), pl.lit(-1, pl.Int32))
 
 
-def _section_round(section: Section, piles: _Piles, contest: Contest) -> SectionRound:
-    """Item 24: the section's totals, each as a share of the section's valid votes."""
-    places = contest.display.section_decimals
-    valid = piles.valid
-    votes = {name: piles.votes[name] for name in contest.candidates if name in piles.votes}
+def _section_round(section: Section, parts: Mapping[str, _Piles], contest: Contest) -> SectionRound:
+    """Item 24: the section's totals, each as a share of the section's valid votes.
+
+    A one-member-one-vote section whose papers carry a voter category is one pool: its
+    totals are the sum of its categories', and each category is shown apart as well.
+    """
+    display = contest.display
+    votes = {name: sum(piles.votes[name] for piles in parts.values()) for name in contest.candidates if name in _any(parts).votes}
+    valid = sum(votes.values())
+    categories = [_category_round(c, parts[c.id], list(votes), display) for c in contest.categories_of(section.id)]
     return SectionRound(
         id=section.id,
         name=section.name,
         weight=section.weight,
         valid=valid,
+        non_transferable=sum(piles.non_transferable for piles in parts.values()),
+        votes=votes,
+        shares=Share.table(
+            {name: share(v, valid) for name, v in votes.items()}, display.section_decimals, display.rounding.value
+        ),
+        note=None if valid else "no valid votes this round: the section's weight goes to nobody",
+        categories=categories,
+    )
+
+
+def _category_round(category: Category, piles: _Piles, names: list[str], display: Display) -> CategoryRound:
+    votes = {name: piles.votes[name] for name in names}
+    return CategoryRound(
+        id=category.id,
+        name=category.name,
+        valid=piles.valid,
         non_transferable=piles.non_transferable,
         votes=votes,
-        shares={name: Share.of(share(v, valid), places) for name, v in votes.items()},
-        note=None if valid else "no valid votes this round: the section's weight goes to nobody",
+        shares=Share.table({n: share(v, piles.valid) for n, v in votes.items()}, display.category_places, display.rounding.value),
     )
+
+
+def _any(parts: Mapping[str, _Piles]) -> _Piles:
+    return next(iter(parts.values()))
+
+
+def parts_of(contest: Contest, section: Section) -> list[str]:
+    """The profiles a section is counted from: its own, or one per voter category (one pool)."""
+    return [c.id for c in contest.categories_of(section.id)] or [section.id]
 
 
 def college_shares(contest: Contest, sections: Sequence[SectionRound], continuing: list[str]) -> dict[str, Fraction]:
@@ -164,32 +195,56 @@ def count(
     profiles: Mapping[str, Profile],
     decisions: Sequence[TieDecision] = (),
 ) -> Result:
-    """Count the college. `profiles` holds one (already combined) profile per section id.
+    """Count the college. `profiles` holds one (already combined) profile per section id; a
+    section with voter categories is given one profile per category id instead, and is
+    counted as one pool of all of them.
 
     A tie referred to the committee stops the count with status `decision-needed`;
     counting again with the committee's decision added to `decisions` resumes it.
     """
-    missing = [s.id for s in contest.sections if s.id not in profiles]
-    unknown = [sid for sid in profiles if sid not in {s.id for s in contest.sections}]
+    expected = {part: s.id for s in contest.sections for part in parts_of(contest, s)}
+    missing = [part for part in expected if part not in profiles]
+    unknown = [part for part in profiles if part not in expected]
     if missing:
-        raise CollegeError(f"no profile given for section {missing[0]!r}", field="section")
+        kind = "section" if missing[0] == expected[missing[0]] else f"voter category of section {expected[missing[0]]!r},"
+        raise CollegeError(f"no profile given for {kind} {missing[0]!r}", field="section")
     if unknown:
-        raise CollegeError(f"profile given for {unknown[0]!r}, which is not a section of the contest", field="section")
+        raise CollegeError(
+            f"profile given for {unknown[0]!r}, which is not a section (or voter category) of the contest", field="section"
+        )
 
     summaries = [
         SectionSummary(
-            id=s.id, name=s.name, weight=s.weight, papers=profiles[s.id].papers, blank=profiles[s.id].blank
+            id=s.id,
+            name=s.name,
+            weight=s.weight,
+            papers=sum(profiles[part].papers for part in parts_of(contest, s)),
+            blank=sum(profiles[part].blank for part in parts_of(contest, s)),
+            votes_label=s.votes_label,
+            categories=[
+                CategorySummary(id=c.id, name=c.name, papers=profiles[c.id].papers, blank=profiles[c.id].blank)
+                for c in contest.categories_of(s.id)
+            ],
         )
         for s in contest.sections
     ]
-    base = dict(contest=contest.id, position=contest.position, candidates=list(contest.candidates), sections=summaries)
+    base = dict(
+        contest=contest.id,
+        position=contest.position,
+        candidates=list(contest.candidates),
+        has_college=contest.has_college,
+        sections=summaries,
+    )
 
     if len(contest.candidates) == 1:
         # A single validly nominated candidate is elected unopposed: there is no ballot.
         return Result(status="unopposed", winner=contest.candidates[0], rounds=[], **base)
 
     continuing = set(contest.candidates)
-    piles = {s.id: _Piles.deal(profiles[s.id], continuing, contest) for s in contest.sections}
+    piles = {
+        s.id: {part: _Piles.deal(profiles[part], continuing, contest) for part in parts_of(contest, s)}
+        for s in contest.sections
+    }
     rounds: list[Round] = []
     tie_breaks: list[TieBreak] = []
     history: list[dict[str, Fraction]] = []
@@ -205,7 +260,7 @@ def count(
             number=number,
             continuing=order,
             sections=sections,
-            college={name: Share.of(value, places) for name, value in shares.items()},
+            college=Share.table(shares, places, contest.display.rounding.value),
             unallocated=Share.of(unallocated, places) if unallocated else None,
         )
 
@@ -225,7 +280,7 @@ def count(
                 status="elected", winner=leader, rounds=rounds, tie_breaks=tie_breaks, notes=[note], **base
             )
 
-        batch = _batch(next(iter(piles.values())).votes) if contest.batch_elimination else []
+        batch = _batch(sections[0].votes) if contest.batch_elimination else []
         tie_break = None
         if batch:
             eliminated = batch
@@ -263,5 +318,6 @@ def count(
         for name in eliminated:
             continuing.discard(name)
         for name in eliminated:
-            for section_piles in piles.values():
-                section_piles.transfer(name, continuing, contest)
+            for parts in piles.values():
+                for part_piles in parts.values():
+                    part_piles.transfer(name, continuing, contest)
