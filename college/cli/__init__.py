@@ -36,6 +36,7 @@ COMMANDS = {
     "receipt": "ledger",
     "nominations": "nominations",
     "meeting": "meeting",
+    "history": "history",
 }
 
 

@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from college.cli.application import app, clean_errors, out
 from college.contest import load_contest
 from college.count.rules import count as count_college
+from college.count.rules import parts_of
 from college.errors import CollegeError, from_validation_error
 from college.profile import read_section
 from college.count.result import TieDecision
@@ -45,7 +46,8 @@ def count(
     contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file")],
     section: Annotated[
         list[str],
-        typer.Option("--section", metavar="ID=PATH", help="a section's profile (JSON, CSV or Parquet); repeat to sum files"),
+        typer.Option("--section", metavar="ID=PATH", help="a section's profile (JSON, CSV or Parquet), or a voter category's in a one-member-one-vote "
+        "contest; repeat to sum files"),
     ],
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
     decisions: Annotated[
@@ -57,8 +59,13 @@ def count(
         raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
     contest = load_contest(contest_file)
     files = parse_sections(section)
-    for section_id in files:
-        contest.section(section_id)
+    known = [part for s in contest.sections for part in parts_of(contest, s)]
+    for part in files:
+        if part not in known:
+            raise CollegeError(
+                f"no section or voter category {part!r} to count (the contest counts: {', '.join(known)})",
+                field="--section",
+            )
     profiles = {sid: read_section(paths, contest) for sid, paths in files.items()}
     result = count_college(contest, profiles, load_decisions(decisions))
     if format == "json":
