@@ -185,6 +185,11 @@ class Category(Model):
     joined_by: Moment | None = Field(default=None, description="freeze date: joined at or before it")
     registration_opens: Moment | None = Field(default=None, description="registered as a supporter at or after it")
     registration_closes: Moment | None = Field(default=None, description="registered as a supporter at or before it")
+    electorate: Count | None = Field(
+        default=None,
+        description="voters of the category certified eligible (college electorate): the register's bodies of the "
+        "category must together certify exactly this many",
+    )
 
     @field_validator("joined_by", "registration_opens", "registration_closes")
     @classmethod
@@ -354,6 +359,14 @@ class Contest(Model):
                 raise ValueError(f"categories: {category.id!r} must name its section (the contest has several)")
             if category.section is not None and category.section not in section_ids:
                 raise ValueError(f"categories: {category.id!r} names section {category.section!r}, which the contest lacks")
+        for category in self.categories:
+            bodies = [body for body in self.register if body.category == category.id]
+            certified = sum(body.certified_members for body in bodies)
+            if category.electorate is not None and bodies and certified != category.electorate:
+                raise ValueError(
+                    f"register: the bodies of category {category.id!r} certify {certified} voters, "
+                    f"its electorate is {category.electorate}"
+                )
         for body in self.register:
             categories = [c.id for c in self.categories_of(body.section)]
             if body.category is None and categories:

@@ -127,7 +127,9 @@ class Declaration(Model):
     sealed_result_digest: str = Field(description="SHA-256 of the sealed result, as the ledger holds it")
     ledger_head: str
     declared_by: list[Name] = Field(min_length=1, description="the committee members whose shares opened the result")
-    profiles: dict[str, ProfileFile] = Field(description="each section's aggregated preference profile")
+    profiles: dict[str, ProfileFile] = Field(
+        description="each section's aggregated preference profile; each voter category's, in a section that has them"
+    )
     bodies: list[BodyFigures] = Field(default_factory=list)
     clps: list[KeyedFirstPreferences] = Field(default_factory=list)
     published_sections: list[str] = Field(default_factory=list, description="sections whose named ballots are published")
@@ -142,8 +144,11 @@ class Declaration(Model):
         if self.result.status == "decision-needed":
             raise ValueError("result: a count waiting for a committee decision cannot be declared")
         sections = {s.id for s in self.result.sections}
-        if set(self.profiles) != sections:
-            raise ValueError("profiles: must hold exactly one profile per section of the contest")
+        parts = {part for s in self.result.sections for part in ([c.id for c in s.categories] or [s.id])}
+        if set(self.profiles) != parts:
+            raise ValueError(
+                "profiles: must hold exactly one profile per section of the contest (per voter category, in one that has them)"
+            )
         for name, ids in (
             ("published_sections", self.published_sections),
             ("named_ballots", [b.section for b in self.named_ballots]),

@@ -25,11 +25,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from college.contest import Contest, load_contest
-from college.count import count, parts_of
+from college.count.rules import count, parts_of
 from college.errors import CollegeError
 from college.profile import Profile, read_profile
-from college.result import Result
-from college.shares import HALF_UP, LARGEST_REMAINDER, percent, table_percents
+from college.count.result import Result
+from college.count.shares import HALF_UP, LARGEST_REMAINDER, percent, table_percents
 
 PUBLISHED = "published.json"
 SHARED = "shared:"  # a profile read from the shared history data, not kept in the repository
@@ -233,8 +233,8 @@ def compare(example: Example, result: Result) -> list[Figure]:
         for kind, entries in cells.items():
             for name, (figure, rule) in entries.items():
                 digits, engine = displayed.get(kind, (None, {}))
-                if digits == places(figure) and rule == example.contest.display.rounding.value:
-                    counted = engine[name]  # the count's own display must show what the party showed
+                if digits == places(figure) and rule != TRUNCATE:
+                    counted = engine[name]  # the count's own display, by the contest's rule, must show it
                 else:
                     counted = _shown(exact[kind], name, figure, rule)
                 figures.append(Figure(n, f"{kind} {name}", figure, counted, exact[kind][name], rule))

@@ -83,6 +83,9 @@ class Return(Model):
     contest: Identifier
     affiliate: Identifier = Field(description="the returning body's id in the register")
     section: Identifier
+    category: Identifier | None = Field(
+        default=None, description="the voter category of every paper, in a one-member-one-vote section: as in the register"
+    )
     certified_members: Count = Field(description="full members certified to be balloted, as in the register")
     papers_issued: Count
     papers_returned: Count
@@ -143,6 +146,7 @@ RULES = {
     "return-contest": "the return names another contest",
     "return-affiliate": "the return names another body than its envelope",
     "section": "the section is not the one registered for this body",
+    "category": "the voter category is not the one registered for this body",
     "scrutineer": "the scrutineer named is not the one registered for this body",
     "certified-members": "the certified members figure is not the one in the register",
     "returned-arithmetic": "papers returned must equal valid + spoilt + ineligible + other invalid",
@@ -262,6 +266,7 @@ def make_return(
         "contest": contest.id,
         "affiliate": body.id,
         "section": body.section,
+        "category": body.category,
         "certified_members": body.certified_members,
         "papers_issued": papers_issued,
         "papers_returned": papers_returned,
@@ -536,6 +541,8 @@ def _rules(ret: Return, contest: Contest, body: ReturningBody | None, who: str) 
     else:
         if ret.section != body.section:
             problems.append(_problem(who, "section", "section"))
+        if ret.category != body.category:  # the certified count below is then the category's
+            problems.append(_problem(who, "category", "category"))
         if ret.scrutineer != body.scrutineer:
             problems.append(_problem(who, "scrutineer", "scrutineer"))
         if ret.certified_members != body.certified_members:

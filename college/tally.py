@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pydantic import Field
 
 from college.contest import BodyKind, Contest
-from college.count.rules import count
+from college.count.rules import count, parts_of
 from college.declaration import BodyFigures
 from college.errors import CollegeError
 from college.model import Model
@@ -79,11 +79,12 @@ def tally(
     `returns` maps each counted submission's digest to its opened return. A section
     with no return at all counts with no papers: its weight goes to nobody (count rule).
     """
-    by_section: dict[str, list[Return]] = defaultdict(list)
+    by_part: dict[str, list[Return]] = defaultdict(list)  # a section, or a voter category of one
     for ret in returns.values():
         contest.section(ret.section)
-        by_section[ret.section].append(ret)
-    profiles = {s.id: section_profile(by_section.get(s.id, [])) for s in contest.sections}
+        by_part[ret.category or ret.section].append(ret)
+    parts = [part for s in contest.sections for part in parts_of(contest, s)]
+    profiles = {part: section_profile(by_part.get(part, [])) for part in parts}
     result = count(contest, profiles, decisions)
 
     clps: dict[str, Counter] = defaultdict(Counter)

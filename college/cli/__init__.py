@@ -37,6 +37,7 @@ COMMANDS = {
     "nominations": "nominations",
     "meeting": "meeting",
     "history": "history",
+    "electorate": "electorate",
 }
 
 

@@ -52,7 +52,7 @@ def history(
         }
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     else:
-        from college.render import result_renderable
+        from college.reports.terminal import result_renderable
 
         out.print(result_renderable(result))
         out.print(_figures_table(example, figures))

@@ -130,7 +130,7 @@ def _section_round(section: Section, parts: Mapping[str, _Piles], contest: Conte
     """
     display = contest.display
     votes = {name: sum(piles.votes[name] for piles in parts.values()) for name in contest.candidates if name in _any(parts).votes}
-    valid = sum(votes.values())
+    valid = sum(piles.valid for piles in parts.values())  # item 26: non-transferable papers discounted
     categories = [_category_round(c, parts[c.id], list(votes), display) for c in contest.categories_of(section.id)]
     return SectionRound(
         id=section.id,
