@@ -24,18 +24,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from typing import Annotated
+
+from pydantic import Field
+
 from college.contest import Category, Contest, Moment
 from college.errors import CollegeError
+from college.model import Model
 
 COLUMNS = ("voter", "category", "joined", "registered")
 
 
-@dataclass(frozen=True)
-class Voter:
-    voter: str
-    category: str
-    joined: Moment | None = None
-    registered: Moment | None = None
+class Voter(Model):
+    """A row of the roll (CSV columns of the same names)."""
+
+    voter: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="the voter's id on the party's roll")
+    category: str = Field(description="the id of the voter's category in the contest file")
+    joined: Moment | None = Field(default=None, description="joined the party (or the affiliate): a date, or a date-time with offset")
+    registered: Moment | None = Field(default=None, description="registered as a supporter: a date, or a date-time with offset")
 
 
 def _day(moment: Moment) -> date:

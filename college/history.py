@@ -24,9 +24,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError
+
 from college.contest import Contest, load_contest
 from college.count.rules import count, parts_of
-from college.errors import CollegeError
+from college.errors import CollegeError, from_validation_error
+from college.model import Identifier, Model, Name
 from college.profile import Profile, read_profile
 from college.count.result import Result
 from college.count.shares import HALF_UP, LARGEST_REMAINDER, percent, table_percents
@@ -34,6 +39,67 @@ from college.count.shares import HALF_UP, LARGEST_REMAINDER, percent, table_perc
 PUBLISHED = "published.json"
 SHARED = "shared:"  # a profile read from the shared history data, not kept in the repository
 TRUNCATE = "truncate"
+
+
+# --- published.json ------------------------------------------------------------------------
+
+Rule = Literal["half-up", "largest-remainder", "truncate"]
+Cell = Annotated[tuple[str, Rule], Field(description='a published figure as printed, such as "50.65", and its rounding rule')]
+Count = Annotated[int, Field(ge=0)]
+
+
+class PartFigures(Model):
+    """A section's or a voter category's published figures in one round."""
+
+    published: bool = Field(default=True, description="false: its votes were chosen to fit the percentages (reconstruct.py)")
+    valid: Count
+    votes: dict[Name, Count] = Field(default_factory=dict)
+    non_transferable: Count | None = None
+    share: dict[Name, Cell] = Field(default_factory=dict, description="% of the section's (or category's) valid votes")
+    contribution: dict[Name, Cell] = Field(default_factory=dict, description="the section's part of the college share, %")
+    real: bool = Field(default=False, description="counted from the real papers (the 2010 PLP ballots)")
+
+
+class RoundFigures(Model):
+    number: int = Field(ge=1)
+    continuing: list[Name]
+    elected: Name | None = None
+    eliminated: Name | None = None
+    votes_total: dict[Name, Count] = Field(default_factory=dict, description="a candidate's votes over every section")
+    college: dict[Name, Cell] = Field(description="college shares, or shares of all votes where there is no college")
+    sections: dict[Identifier, PartFigures]
+    categories: dict[Identifier, PartFigures] = Field(default_factory=dict)
+
+
+class SectionFigures(Model):
+    id: Identifier
+    name: Name
+    weight: str
+    profile: str | None = Field(default=None, description='"shared:FILE": real papers read from the shared history data')
+
+
+class Contradiction(Model):
+    cell: str = Field(description='the figure, as "round N <table> <candidate>"')
+    published: str
+    source: str
+
+
+class PublishedFigures(Model):
+    """Every figure the party published of one contest (examples/history/<contest>/published.json)."""
+
+    contest: Identifier
+    position: Name
+    candidates: list[Name]
+    sections: list[SectionFigures]
+    categories: list[Identifier] = Field(default_factory=list)
+    winner: Name
+    rounds: list[RoundFigures]
+    contradictions: list[Contradiction] = Field(
+        default_factory=list, description="published figures the others contradict (SOURCES.md gives the arithmetic)"
+    )
+
+
+# --- the examples ---------------------------------------------------------------------------
 
 
 def examples_folder() -> Path:
@@ -84,10 +150,13 @@ def load_example(folder: Path) -> Example:
     path = folder / PUBLISHED
     try:
         published = json.loads(path.read_text(encoding="utf-8"))
+        PublishedFigures.model_validate(published)
     except FileNotFoundError:
         raise CollegeError("file not found", file=str(path)) from None
     except json.JSONDecodeError as error:
         raise CollegeError(f"not JSON ({error.msg}, line {error.lineno})", file=str(path)) from None
+    except ValidationError as error:
+        raise from_validation_error(error, file=str(path)) from None
     if published.get("contest") != contest.id:
         raise CollegeError(f"names contest {published.get('contest')!r}, the contest file {contest.id!r}", file=str(path), field="contest")
     return Example(id=contest.id, folder=folder, contest=contest, published=published)

@@ -15,6 +15,8 @@ from pydantic import BaseModel, TypeAdapter
 from college.ceremony import Ceremony, Contribution
 from college.contest import Contest
 from college.declaration import Declaration
+from college.electorate import Voter
+from college.history import PublishedFigures
 from college.ingest import Status
 from college.ledger import Entry as LedgerEntry
 from college.meeting.ballot import Tallies as MeetingTallies
@@ -49,6 +51,8 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "status": Status,
     "selection": Selection,
     "meeting-tallies": MeetingTallies,
+    "voter-roll": TypeAdapter(list[Voter]),
+    "published-figures": PublishedFigures,
     **{stem: TypeAdapter(list[row]) for stem, row in NOMINATION_ROWS.items()},
 }
 

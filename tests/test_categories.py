@@ -139,7 +139,7 @@ CATEGORIES = {c.id: c for c in omov().categories}
     ],
 )
 def test_a_member_who_joined_after_the_freeze_date_cannot_vote(joined, eligible):
-    why = refusal(CATEGORIES["members"], Voter("m1", "members", joined=joined))
+    why = refusal(CATEGORIES["members"], Voter(voter="m1", category="members", joined=joined))
     assert (why is None) == eligible
     if not eligible:
         assert "after the freeze date 2016-01-12 (joined_by)" in why
@@ -159,19 +159,19 @@ def test_a_member_who_joined_after_the_freeze_date_cannot_vote(joined, eligible)
     ],
 )
 def test_a_supporter_registered_outside_the_window_cannot_vote(registered, why):
-    found = refusal(CATEGORIES["registered"], Voter("r1", "registered", registered=datetime.fromisoformat(registered)))
+    found = refusal(CATEGORIES["registered"], Voter(voter="r1", category="registered", registered=datetime.fromisoformat(registered)))
     assert found is None if why is None else why in found
 
 
 def test_eligibility_needs_the_dates_its_rules_ask_for():
-    assert "no joining date" in refusal(CATEGORIES["members"], Voter("m", "members"))
-    assert "no registration date" in refusal(CATEGORIES["registered"], Voter("r", "registered"))
+    assert "no joining date" in refusal(CATEGORIES["members"], Voter(voter="m", category="members"))
+    assert "no registration date" in refusal(CATEGORIES["registered"], Voter(voter="r", category="registered"))
     # An affiliated supporter: in the affiliate by the freeze date, and signed up by 8 August.
     affiliated = CATEGORIES["affiliated"]
-    assert refusal(affiliated, Voter("a", "affiliated", joined=date(2015, 5, 1), registered=date(2016, 8, 8))) is None
-    assert "joined_by" in refusal(affiliated, Voter("a", "affiliated", joined=date(2016, 2, 1), registered=date(2016, 8, 1)))
+    assert refusal(affiliated, Voter(voter="a", category="affiliated", joined=date(2015, 5, 1), registered=date(2016, 8, 8))) is None
+    assert "joined_by" in refusal(affiliated, Voter(voter="a", category="affiliated", joined=date(2016, 2, 1), registered=date(2016, 8, 1)))
     assert "registration_closes" in refusal(
-        affiliated, Voter("a", "affiliated", joined=date(2015, 5, 1), registered=date(2016, 8, 9))
+        affiliated, Voter(voter="a", category="affiliated", joined=date(2015, 5, 1), registered=date(2016, 8, 9))
     )
     assert at_or_before(datetime(2016, 1, 12, 9, tzinfo=UTC), date(2016, 1, 12))
 
