@@ -31,6 +31,8 @@ from college.count.rules import count
 from college.declaration import build_declaration
 from college.electorate import Voter, at_or_before, check, read_roll, refusal
 from college.errors import CollegeError
+from college.reports.html import render_html
+from college.reports.tables import build_report
 from college.reports.terminal import result_renderable
 from college.returns import check_return, make_return
 from college.count.shares import table_percents
@@ -266,6 +268,11 @@ def test_a_return_carries_its_category_and_counts_in_the_pool():
         sealed_result_digest="0" * 64, ledger_head="1" * 64,
     )
     assert set(declaration.profiles) == {"members", "registered", "affiliated"}
+    # The reports say "of votes", not "of the college": there is no college.
+    report = build_report(declaration)
+    assert report.statement.text == "B is elected Leader with 52.63% of votes in round 2."
+    page = render_html(report)
+    assert "% of votes</th>" in page and "College %" not in page and "% of college" not in page
 
 
 def test_a_return_with_another_category_or_certified_count_is_refused():

@@ -204,11 +204,14 @@ def table_html(table: Table, numeric: set[int] | None = None) -> str:
 def round_table(report: Report, round_: StatementRound) -> str:
     """The round as the party publishes it: per section votes and %, then the college %."""
     sections = report.sections
+    # With no college (one member, one vote) every share is a share of all votes.
+    of_total = "% of college" if report.statement.has_college else "% of votes"
+    overall = "College %" if report.statement.has_college else "% of votes"
     head = '<th scope="col">Candidate</th>' + "".join(
         f'<th scope="col">{e(s.name)} votes</th><th scope="col">{e(s.name)} % of section</th>'
-        f'<th scope="col">{e(s.name)} % of college</th>'
+        f'<th scope="col">{e(s.name)} {of_total}</th>'
         for s in sections
-    ) + '<th scope="col">College %</th><th scope="col">Outcome</th>'
+    ) + f'<th scope="col">{overall}</th><th scope="col">Outcome</th>'
     rows = []
     for c in round_.candidates:
         cells = "".join(

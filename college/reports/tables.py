@@ -79,6 +79,7 @@ class Statement(Model):
     winner: str | None
     status: str
     text: str = Field(description="the statement in one sentence, as read out")
+    has_college: bool = Field(default=True, description="false in a one-member-one-vote contest: shares are of all votes")
     section_decimals: int
     college_decimals: int
     rounds: list[StatementRound]
@@ -159,6 +160,7 @@ def statement(result: Result, section_decimals: int, college_decimals: int) -> S
         winner=result.winner,
         status=result.status,
         text=statement_text(result),
+        has_college=result.has_college,
         section_decimals=section_decimals,
         college_decimals=college_decimals,
         rounds=rounds,
@@ -175,9 +177,10 @@ def statement_text(result: Result) -> str:
     if result.status == "unopposed":
         return f"{result.winner} is elected {result.position} unopposed: there was no ballot."
     last = result.rounds[-1]
+    of = "of the Electoral College" if result.has_college else "of votes"
     return (
         f"{result.winner} is elected {result.position} with {last.college[result.winner].percent}% "
-        f"of the Electoral College in round {last.number}."
+        f"{of} in round {last.number}."
     )
 
 
