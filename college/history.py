@@ -125,11 +125,10 @@ class Example:
         return len(self.published["rounds"])
 
     @property
-    def reconstructed(self) -> bool:
-        """True where some section's votes were chosen to fit the published percentages."""
-        return any(
-            not cell.get("published", True) for r in self.published["rounds"] for cell in r["sections"].values()
-        )
+    def reconstructed(self) -> str:
+        """How many of the sections' votes were chosen to fit the published percentages: none, partly, all."""
+        flags = [cell.get("published", True) for r in self.published["rounds"] for cell in r["sections"].values()]
+        return "none" if all(flags) else "all" if not any(flags) else "partly"
 
     def profile_path(self, part: str) -> Path:
         source = next((s.get("profile") for s in self.published["sections"] if s["id"] == part), None)

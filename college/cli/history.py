@@ -82,7 +82,7 @@ def _list(found: list[Example], format: str) -> None:
     for column in ("Contest", "Position", "Form", "Rounds", "Winner", "Votes"):
         table.add_column(column)
     for row in rows:
-        votes = "partly reconstructed" if row["reconstructed"] else "as published"
+        votes = {"none": "as published", "partly": "partly reconstructed", "all": "reconstructed"}[row["reconstructed"]]
         table.add_row(row["contest"], row["position"], row["form"], str(row["rounds"]), row["winner"], votes)
     out.print(table)
 
