@@ -304,8 +304,9 @@ def round_bounds(result: Result, item: Uncounted) -> list[RoundBound]:
                 if needed is not None and (best is None or needed < best[0]):
                     best = (needed, change.describe())
                 could = could or (needed is not None and needed <= item.papers)
-            elif item.papers and _removal_worst(round_, section, weights, change, item.papers,
-                                                item.body_rounds[place] if item.body_rounds else {}):
+            elif item.body_rounds is None:  # the body's own figures are unknown: no bound
+                could = True
+            elif item.papers and _removal_worst(round_, section, weights, change, item.papers, item.body_rounds[place]):
                 could = True
                 best = best or (item.papers, change.describe())
         if round_.batch:  # the eliminating-ballot rule moves on votes, not on one comparison: no bound
