@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from college.breakdowns import GroupRounds
 from college.contest import Contest
 from college.count.rules import count
 from college.errors import CollegeError, from_validation_error
@@ -132,6 +133,9 @@ class Declaration(Model):
     )
     bodies: list[BodyFigures] = Field(default_factory=list)
     clps: list[KeyedFirstPreferences] = Field(default_factory=list)
+    groups: list[GroupRounds] = Field(
+        default_factory=list, description="each affiliate's and CLP's papers followed through every round (item 29)"
+    )
     published_sections: list[str] = Field(default_factory=list, description="sections whose named ballots are published")
     named_ballots: list[NamedBallot] = Field(default_factory=list)
     procedure: ProceduralRecord = ProceduralRecord()
@@ -154,6 +158,7 @@ class Declaration(Model):
             ("named_ballots", [b.section for b in self.named_ballots]),
             ("bodies", [b.section for b in self.bodies]),
             ("clps", [c.section for c in self.clps]),
+            ("groups", [g.section for g in self.groups]),
         ):
             unknown = next((i for i in ids if i not in sections), None)
             if unknown is not None:
@@ -161,6 +166,10 @@ class Declaration(Model):
         unpublished = next((b.section for b in self.named_ballots if b.section not in self.published_sections), None)
         if unpublished is not None:
             raise ValueError(f"named_ballots: section {unpublished!r} is not marked as published")
+        numbers = [r.number for r in self.result.rounds]
+        for group in self.groups:
+            if [r.round for r in group.rounds] != numbers:
+                raise ValueError(f"groups: {group.key!r} must give every round of the result, {numbers}")
         return self
 
     @property
@@ -195,6 +204,7 @@ def build_declaration(
     bodies: Sequence[BodyFigures | dict] = (),
     clp_first_preferences: Mapping[str, Mapping[str, int]] | None = None,
     clp_section: str = "members",
+    groups: Sequence[GroupRounds | dict] = (),
     named_ballots: Mapping[str, Mapping[str, Sequence[PreferenceEntry]]] | None = None,
     procedure: ProceduralRecord | dict | None = None,
 ) -> Declaration:
@@ -203,7 +213,8 @@ def build_declaration(
     The profiles must reproduce the result exactly (counted again here, with the
     committee's tie decisions), so the recount kit made from it always verifies.
     `named_ballots` maps a published section to {voter: ranking}; `clp_first_preferences`
-    maps a CLP to its first preferences in `clp_section`.
+    maps a CLP to its first preferences in `clp_section`; `groups` are the affiliates' and CLPs'
+    papers round by round (college/breakdowns.py).
     """
     contest = parse_contest(contest_file)
     procedure = ProceduralRecord.model_validate(procedure or {})
@@ -239,6 +250,7 @@ def build_declaration(
         profiles={sid: ProfileFile.model_validate(profile_json(profiles[sid], contest)) for sid in profiles},
         bodies=[BodyFigures.model_validate(b) if isinstance(b, dict) else b for b in bodies],
         clps=clps,
+        groups=[GroupRounds.model_validate(g) if isinstance(g, dict) else g for g in groups],
         published_sections=list((named_ballots or {}).keys()),
         named_ballots=ballots,
         procedure=procedure,

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
+from college.breakdowns import GroupRounds, Reader, group_rounds
 from college.contest import BodyKind, Contest
 from college.count.rules import count, parts_of
 from college.declaration import BodyFigures
@@ -36,6 +37,7 @@ class Tally(Model):
     bodies: list[BodyFigures]
     counted: dict[str, str] = Field(description="body id -> SHA-256 of the submission counted for it")
     clp_first_preferences: dict[str, dict[str, int]] = Field(default_factory=dict)
+    groups: list[GroupRounds] = Field(default_factory=list, description="affiliates and CLPs, round by round")
     named_ballots: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     tie_decisions: list[TieDecision] = Field(default_factory=list)
 
@@ -88,16 +90,27 @@ def tally(
     result = count(contest, profiles, decisions)
 
     clps: dict[str, Counter] = defaultdict(Counter)
+    clp_rows: dict[tuple[str, str], Counter] = defaultdict(Counter)
     named: dict[str, dict[str, list[str]]] = defaultdict(dict)
     published = {s.id for s in contest.sections if s.published}
-    for ret in returns.values():
+    reader = Reader(result, contest)
+    groups = []
+    for ret in sorted(returns.values(), key=lambda r: (r.section, r.affiliate)):
+        by_clp = _balloted_by_clp(contest, ret)
+        if not by_clp:
+            body = contest.body(ret.affiliate)
+            rows = ((tuple((n,) for n in row.ranking), row.count) for row in ret.profile)
+            groups.append(group_rounds(reader, "affiliate", ret.affiliate, body.name if body else ret.affiliate,
+                                       ret.section, rows))
         for row in ret.profile:
             if row.breakdown is None:
                 continue
             if ret.section in published:
                 named[ret.section][row.breakdown] = list(row.ranking)
-            elif _balloted_by_clp(contest, ret):
+            elif by_clp:
                 clps[row.breakdown][row.ranking[0]] += row.count
+                clp_rows[(ret.section, row.breakdown)][tuple((n,) for n in row.ranking)] += row.count
+    groups += [group_rounds(reader, "clp", clp, clp, section, rows) for (section, clp), rows in sorted(clp_rows.items())]
     counted = {}
     for submission, ret in sorted(returns.items(), key=lambda item: item[1].affiliate):
         if ret.affiliate in counted:
@@ -110,6 +123,7 @@ def tally(
         bodies=sorted((body_figures(ret, contest) for ret in returns.values()), key=lambda b: (b.section, b.id)),
         counted=counted,
         clp_first_preferences={clp: dict(firsts) for clp, firsts in sorted(clps.items())},
+        groups=groups,
         named_ballots={section: dict(sorted(voters.items())) for section, voters in named.items()},
         tie_decisions=list(decisions),
     )

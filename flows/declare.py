@@ -84,6 +84,7 @@ def open_and_declare(
         dry_run=ceremony.dry_run,
         bodies=counted.bodies,
         clp_first_preferences=counted.clp_first_preferences,
+        groups=counted.groups,
         named_ballots=counted.named_ballots,
         procedure=procedure.model_copy(update={"tie_decisions": counted.tie_decisions}),
     )

@@ -20,9 +20,12 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from college.breakdowns import GroupRounds
+from college.closeness import Closeness, closeness
 from college.declaration import Declaration, ProceduralRecord
+from college.margins import Margin, Sensitivity, margins
 from college.model import Model
 from college.count.result import Result, Share, TieBreak
 from college.count.shares import percent
@@ -35,11 +38,46 @@ Audience = Literal["public", "nec"]
 
 
 class Table(Model):
+    """A table of the report: `columns` name its CSV columns, `headers` say the same in words."""
+
     id: str
     title: str
     columns: list[str]
+    headers: list[str] = Field(description="each column in words, for the HTML and PDF")
     rows: list[list[Cell]]
     note: str | None = None
+    for_people: bool = Field(default=True, description="shown in the HTML and PDF; false: the CSV and JSON only")
+
+    @model_validator(mode="after")
+    def _one_header_a_column(self) -> Table:
+        if len(self.headers) != len(self.columns):
+            raise ValueError(f"table {self.id}: {len(self.headers)} headers for {len(self.columns)} columns")
+        return self
+
+    def people(self) -> tuple[list[str], list[list[str]], list[bool]]:
+        """Headers, cells and which columns are numbers, as people read them: thousands separated,
+        exact fractions left to the CSV and JSON."""
+        keep = [i for i, c in enumerate(self.columns) if not c.endswith("exact")]
+        numeric = [any(isinstance(r[i], int) for r in self.rows) and all(isinstance(r[i], int) or r[i] in (None, "")
+                   for r in self.rows) for i in keep]
+        return [self.headers[i] for i in keep], [[shown(row[i]) for i in keep] for row in self.rows], numeric
+
+
+def shown(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    return f"{cell:,}" if isinstance(cell, int) else str(cell)
+
+
+def when(moment: datetime | None) -> str:
+    """A time to the second, with its zone: 2010-09-25 16:00:00 UTC."""
+    if moment is None:
+        return ""
+    offset = moment.utcoffset()
+    if offset is None:
+        return f"{moment:%Y-%m-%d %H:%M:%S}"
+    zone = "UTC" if not offset else "UTC" + moment.isoformat()[-6:]
+    return f"{moment:%Y-%m-%d %H:%M:%S} {zone}"
 
 
 class SectionFigure(Model):
@@ -107,6 +145,10 @@ class Report(Model):
     sections: list[SectionInfo]
     statement: Statement
     tables: list[Table]
+    margins: list[Margin] = Field(default_factory=list, description="each round's margins at the bottom and the top")
+    sensitivity: list[Sensitivity] | None = Field(
+        default=None, description="the NEC report's: could the papers not counted have changed the result"
+    )
     procedure: ProceduralRecord | None = Field(default=None, description="the NEC report's procedural record")
     ledger_head: str
     result_digest: str
@@ -213,7 +255,7 @@ def transfers(result: Result) -> list[Transfer]:
     return moves
 
 
-# --- tables -----------------------------------------------------------------------------
+# --- tables ---------------------------------------------------------------------------------
 
 
 def _turnout(returned: int, issued: int) -> str | None:
@@ -226,9 +268,56 @@ def _preference(entry) -> str:
     return entry if isinstance(entry, str) else " = ".join(entry)
 
 
-def _contribution_cells(share: Share, weight: str, places: int) -> list[str]:
-    value = contribution(share, weight, places)
-    return [value.percent, value.exact]
+def _outcome(round_, name: str) -> str:
+    return "elected" if round_.elected == name else "eliminated" if name in round_.eliminated else "continuing"
+
+
+def summary_table(result: Result) -> Table:
+    """Every round at a glance: each candidate's college share, round by round, and how they ended."""
+    numbers = [r.number for r in result.rounds]
+    rows = []
+    for name in result.candidates:
+        cells: list[Cell] = [r.college[name].percent if name in r.college else None for r in result.rounds]
+        ended = next((r for r in result.rounds if r.elected == name or name in r.eliminated), None)
+        if result.status == "unopposed":
+            outcome = "elected unopposed"
+        elif ended is None:
+            outcome = "not elected" if result.rounds else ""
+        else:
+            outcome = f"{_outcome(ended, name)} in round {ended.number}"
+        rows.append([name, *cells, outcome])
+    return Table(
+        id="summary",
+        title="The rounds at a glance: each candidate's share of the Electoral College, %",
+        columns=["candidate", *[f"round_{n}_percent" for n in numbers], "outcome"],
+        headers=["Candidate", *[f"Round {n}" for n in numbers], "Outcome"],
+        rows=rows,
+        note="More than 50% is needed to be elected (item 27); otherwise the lowest is eliminated and the next round starts.",
+    )
+
+
+def round_table(result: Result, round_, places: int) -> Table:
+    columns, headers = ["candidate"], ["Candidate"]
+    for s in round_.sections:
+        columns += [f"{s.id}_votes", f"{s.id}_percent", f"{s.id}_college_percent"]
+        headers += [f"{s.name}: votes", f"{s.name}: % of section", f"{s.name}: % of college"]
+    columns += ["college_percent", "outcome"]
+    headers += ["College %", "Outcome"]
+    rows = [
+        [c, *[cell for s in round_.sections
+              for cell in (s.votes[c], s.shares[c].percent, contribution(s.shares[c], s.weight, places).percent)],
+         round_.college[c].percent, _outcome(round_, c)]
+        for c in round_.continuing
+    ]
+    rows.append(["non-transferable", *[cell for s in round_.sections for cell in (s.non_transferable, None, None)], None, None])
+    rows.append(["valid this round", *[cell for s in round_.sections for cell in (s.valid, None, None)], None, None])
+    return Table(
+        id=f"round-{round_.number}",
+        title=f"Round {round_.number}: votes and percentages of each section, and college shares",
+        columns=columns,
+        headers=headers,
+        rows=rows,
+    )
 
 
 def public_tables(declaration: Declaration) -> list[Table]:
@@ -236,58 +325,39 @@ def public_tables(declaration: Declaration) -> list[Table]:
     places = declaration.contest.display.section_decimals
     candidates = result.candidates
     names = {s.id: s.name for s in result.sections}
-    tables = [
+    tables = [summary_table(result)]
+    tables += [round_table(result, r, places) for r in result.rounds]
+    tables += [
         Table(
             id="college-shares",
             title="College shares, round by round",
             columns=["round", "candidate", "college_percent", "college_exact", "outcome"],
-            rows=[
-                [r.number, c, r.college[c].percent, r.college[c].exact,
-                 "elected" if r.elected == c else "eliminated" if c in r.eliminated else "continuing"]
-                for r in result.rounds
-                for c in r.continuing
-            ],
+            headers=["Round", "Candidate", "College %", "College, exact", "Outcome"],
+            rows=[[r.number, c, r.college[c].percent, r.college[c].exact, _outcome(r, c)]
+                  for r in result.rounds for c in r.continuing],
+            for_people=False,
         ),
         Table(
             id="section-shares",
             title="Each section's totals as percentages of the section, round by round",
             columns=["round", "section", "candidate", "votes", "percent", "exact", "college_percent", "college_exact"],
+            headers=["Round", "Section", "Candidate", "Votes", "% of section", "Exact", "% of college", "College, exact"],
             rows=[
                 [r.number, s.name, c, s.votes[c], s.shares[c].percent, s.shares[c].exact,
-                 *_contribution_cells(s.shares[c], s.weight, places)]
-                for r in result.rounds
-                for s in r.sections
-                for c in r.continuing
+                 contribution(s.shares[c], s.weight, places).percent, contribution(s.shares[c], s.weight, places).exact]
+                for r in result.rounds for s in r.sections for c in r.continuing
             ],
+            for_people=False,
         ),
         Table(
             id="section-totals",
             title="Each section's valid and non-transferable papers, round by round",
             columns=["round", "section", "valid", "non_transferable"],
+            headers=["Round", "Section", "Valid", "Non-transferable"],
             rows=[[r.number, s.name, s.valid, s.non_transferable] for r in result.rounds for s in r.sections],
+            for_people=False,
         ),
     ]
-    for r in result.rounds:
-        tables.append(
-            Table(
-                id=f"round-{r.number}",
-                title=f"Round {r.number}: votes and percentages of each section, and college shares",
-                columns=[
-                    "candidate",
-                    *[f"{s.name} {figure}" for s in r.sections for figure in ("votes", "% of section", "% of college")],
-                    "college %",
-                    "outcome",
-                ],
-                rows=[
-                    [c, *[cell for s in r.sections
-                          for cell in (s.votes[c], s.shares[c].percent, contribution(s.shares[c], s.weight, places).percent)],
-                     r.college[c].percent,
-                     "elected" if r.elected == c else "eliminated" if c in r.eliminated else "continuing"]
-                    for c in r.continuing
-                ]
-                + [["non-transferable", *[cell for s in r.sections for cell in (s.non_transferable, None, None)], None, None]],
-            )
-        )
     if result.rounds:
         first = result.rounds[0]
         tables.append(
@@ -295,11 +365,9 @@ def public_tables(declaration: Declaration) -> list[Table]:
                 id="first-preferences",
                 title="First preferences by section",
                 columns=["section", "candidate", "votes", "percent", "exact"],
-                rows=[
-                    [s.name, c, s.votes[c], s.shares[c].percent, s.shares[c].exact]
-                    for s in first.sections
-                    for c in first.continuing
-                ],
+                headers=["Section", "Candidate", "Votes", "% of section", "Exact"],
+                rows=[[s.name, c, s.votes[c], s.shares[c].percent, s.shares[c].exact]
+                      for s in first.sections for c in first.continuing],
             )
         )
     moves = transfers(result)
@@ -307,13 +375,12 @@ def public_tables(declaration: Declaration) -> list[Table]:
         tables.append(
             Table(
                 id="transfers",
-                title="Where each eliminated candidate's papers went",
+                title="Where each eliminated candidate's papers went, section by section, round by round",
                 columns=["round", "section", "from", "to", "papers"],
-                rows=[
-                    [m.round, names[m.section], ", ".join(m.sources), m.target or "non-transferable", m.papers]
-                    for m in moves
-                ],
-                note="papers move only from the eliminated: each gain in the next round is a transfer",
+                headers=["Round", "Section", "Papers of (eliminated)", "Went to", "Papers"],
+                rows=[[m.round, names[m.section], ", ".join(m.sources), m.target or "non-transferable", m.papers]
+                      for m in moves],
+                note="Papers move only from the eliminated: each gain in the next round is a transfer.",
             )
         )
     tables.append(
@@ -321,6 +388,7 @@ def public_tables(declaration: Declaration) -> list[Table]:
             id="tie-breaks",
             title="Ties for the lowest college share",
             columns=["round", "tied", "method", "eliminated", "detail"],
+            headers=["Round", "Tied", "Settled by", "Eliminated", "How"],
             rows=[[t.round, ", ".join(t.tied), t.method.value, t.eliminated, t.detail] for t in result.tie_breaks],
         )
     )
@@ -333,27 +401,34 @@ def public_tables(declaration: Declaration) -> list[Table]:
                     "id", "name", "kind", "section", "certified", "issued", "returned", "ineligible",
                     "spoilt", "other_invalid", "valid", "turnout_percent", *candidates,
                 ],
+                headers=[
+                    "Id", "Body", "Kind", "Section", "Certified members", "Papers issued", "Papers returned",
+                    "Ineligible", "Spoilt", "Other invalid", "Valid", "Turnout %", *candidates,
+                ],
                 rows=[
-                    [b.id, b.name, b.kind, names.get(b.section, b.section), b.certified, b.issued, b.returned,
-                     b.ineligible, b.spoilt, b.other_invalid, b.valid, _turnout(b.returned, b.issued),
+                    [b.id, b.name, b.kind.replace("_", " "), names.get(b.section, b.section), b.certified, b.issued,
+                     b.returned, b.ineligible, b.spoilt, b.other_invalid, b.valid, _turnout(b.returned, b.issued),
                      *[b.first_preferences.get(c, 0) for c in candidates]]
                     for b in declaration.bodies
                 ],
-                note=f"turnout is papers returned as a percentage of papers issued, to {TURNOUT_DECIMALS} dp",
+                note=f"Turnout is papers returned as a percentage of papers issued, to {TURNOUT_DECIMALS} decimal place.",
             )
         )
+    tables += group_tables(declaration, "affiliate", "By affiliate, every round", "Body")
     if declaration.clps:
         tables.append(
             Table(
                 id="clps",
                 title="By CLP: members' first preferences",
                 columns=["clp", "section", "papers", *candidates],
+                headers=["CLP", "Section", "Papers", *candidates],
                 rows=[
                     [k.key, names.get(k.section, k.section), k.papers, *[k.first_preferences.get(c, 0) for c in candidates]]
                     for k in declaration.clps
                 ],
             )
         )
+    tables += group_tables(declaration, "clp", "By CLP, every round", "CLP")
     for section in declaration.published_sections:
         ballots = [b for b in declaration.named_ballots if b.section == section]
         depth = max((len(b.ranking) for b in ballots), default=0)
@@ -362,21 +437,105 @@ def public_tables(declaration: Declaration) -> list[Table]:
                 id=f"ballots-{section}",
                 title=f"{names[section]}: each named voter's ballot",
                 columns=["voter", *[f"preference_{i}" for i in range(1, depth + 1)]],
+                headers=["Voter", *[f"Preference {i}" for i in range(1, depth + 1)]],
                 rows=[
                     [b.voter, *[_preference(e) for e in b.ranking], *[""] * (depth - len(b.ranking))]
                     for b in ballots
                 ],
             )
         )
-    # The rounds as the party publishes them come first.
-    return sorted(tables, key=lambda table: not table.id.startswith("round-"))
+    return tables
 
 
-def nec_tables(declaration: Declaration) -> list[Table]:
+def group_tables(declaration: Declaration, kind: str, title: str, label: str) -> list[Table]:
+    """One table per round: each group's papers for each continuing candidate, and those with none left."""
+    groups: list[GroupRounds] = [g for g in declaration.groups if g.kind == kind]
+    if not groups:
+        return []
+    names = {s.id: s.name for s in declaration.result.sections}
+    tables = []
+    for place, round_ in enumerate(declaration.result.rounds):
+        gone = f" ({', '.join(round_.eliminated)} eliminated)" if round_.eliminated else ""
+        tables.append(
+            Table(
+                id=f"{kind}-round-{round_.number}",
+                title=f"{title}: round {round_.number}{gone}",
+                columns=["key", "name", "section", *round_.continuing, "non_transferable", "papers"],
+                headers=["Id", label, "Section", *round_.continuing, "Non-transferable", "Papers"],
+                rows=[
+                    [g.key, g.name, names.get(g.section, g.section),
+                     *[g.rounds[place].votes.get(c, 0) for c in round_.continuing], g.rounds[place].non_transferable,
+                     g.papers]
+                    for g in groups
+                ],
+            )
+        )
+    return tables
+
+
+def margin_tables(declaration: Declaration, found: list[Margin]) -> list[Table]:
+    if not found:
+        return []
+    sections = declaration.result.sections
+    return [
+        Table(
+            id="margins",
+            title="How close it was: each round's margins at the bottom and at the top",
+            columns=["round", "where", "candidate", "against", "gap_percent", "gap_exact", "papers_for", "would_bring",
+                     *[f"papers_{s.id}" for s in sections]],
+            headers=["Round", "Where", "Candidate", "Against", "Gap, points of the college", "Gap, exact",
+                     "Papers for", "They would bring", *[f"{s.name}: papers needed" for s in sections]],
+            rows=[
+                [m.round, m.where, m.candidate, m.against, m.gap.percent, m.gap.exact, m.papers_for, m.closes,
+                 *[p.papers for p in m.papers]]
+                for m in found
+            ],
+            note=(
+                "At the bottom: how far the eliminated candidate was behind the next lowest. At the top: how far the "
+                "leader was from more than 50%, or how far the winner was above it. Papers needed: the fewest extra "
+                "papers in that section alone, every other section as counted, that would have closed the gap; "
+                "blank where no number of papers in that section alone would have."
+            ),
+        )
+    ]
+
+
+FLAGS = {
+    "late": "late return",
+    "flagged": "flagged return",
+    "rejected": "rejected return",
+}
+
+
+def flag_rows(declaration: Declaration) -> list[list[Cell]]:
+    """Every flag and committee decision the ledger holds (item 29's record for the NEC)."""
+    record = declaration.procedure
+    rows: list[list[Cell]] = []
+    for body in declaration.bodies:
+        if body.issued != body.certified:
+            rows.append(["papers issued differ from the certified count", body.name,
+                         f"issued {body.issued:,}, certified {body.certified:,}", "counted", "", ""])
+    for entry in record.returns:
+        if entry.outcome in ("late", "flagged"):
+            decision = entry.decision or "not admitted"
+            rows.append([FLAGS[entry.outcome], entry.body_name, "; ".join(entry.reasons) or when(entry.received_at),
+                         decision, "", ""])
+    for missing in record.missing:
+        rows.append(["no counting return", missing.body_name, "", missing.decision or "no decision recorded", "", ""])
+    for decision in record.decisions:
+        rows.append([f"committee decision: {decision.subject}", "", "", decision.decision,
+                     ", ".join(decision.decided_by), when(decision.decided_at)])
+    for tie in record.tie_decisions:
+        rows.append(["committee decision: tie", "", f"round {tie.round}", f"eliminate {tie.eliminate}", tie.decided_by, ""])
+    return rows
+
+
+def nec_tables(declaration: Declaration, close: Closeness) -> list[Table]:
     record = declaration.procedure
     ceremony = record.key_ceremony
+    names = {s.id: s.name for s in declaration.result.sections}
     facts = [
-        ["declared at", declaration.declared_at.isoformat()],
+        ["declared at", when(declaration.declared_at)],
         ["declared by", ", ".join(declaration.declared_by)],
         ["ledger head", declaration.ledger_head],
         ["sealed result digest", declaration.sealed_result_digest],
@@ -385,19 +544,68 @@ def nec_tables(declaration: Declaration) -> list[Table]:
     ]
     if ceremony:
         facts += [
-            ["key ceremony held at", ceremony.held_at.isoformat() if ceremony.held_at else ""],
+            ["key ceremony held at", when(ceremony.held_at)],
             ["key ceremony participants", ", ".join(ceremony.participants)],
             ["quorum", f"{ceremony.quorum} of {ceremony.members}"],
             ["declaration key", ceremony.declaration_key_id or ""],
         ]
+    sensitivity_rows = []
+    for item in close.sensitivity:
+        could = [b for b in item.bounds if b.needed is not None]
+        fewest = min(could, key=lambda b: b.needed, default=None)
+        sensitivity_rows.append([
+            item.subject, item.reason, names[item.section], item.papers, item.effect,
+            item.elimination, item.winner,
+            f"{fewest.needed:,} in round {fewest.round} ({fewest.change})" if fewest else "",
+            "; ".join(item.witnesses),
+        ])
+    together = [
+        ["all of the above together", "", "", None, "added",
+         "could not" if not any(b.could for b in close.together) else "not ruled out",
+         "could not" if not any(b.could for b in close.together) else "not ruled out",
+         "; ".join(f"round {b.round}: {b.change}" for b in close.together if b.could), ""]
+    ] if close.together else []
     return [
-        Table(id="nec-declaration", title="The declaration and the key ceremony", columns=["item", "value"], rows=facts),
+        Table(id="nec-declaration", title="The declaration and the key ceremony", columns=["item", "value"],
+              headers=["Item", "Value"], rows=facts),
+        Table(
+            id="nec-flags",
+            title="Flags and decisions of the Procedures Committee",
+            columns=["flag", "body", "detail", "decision", "decided_by", "decided_at"],
+            headers=["Flag or decision", "Body", "Detail", "Decision", "Decided by", "Decided at"],
+            rows=flag_rows(declaration),
+        ),
+        Table(
+            id="nec-sensitivity",
+            title="Could the papers not counted have changed the result?",
+            columns=["papers", "reason", "section", "size", "effect", "elimination", "winner", "fewest", "shown_by"],
+            headers=["Papers not counted", "Why", "Section", "Papers, at certified size", "Added or taken away",
+                     "Could they have changed an elimination?", "Could they have changed the winner?",
+                     "Fewest papers that could change a round", "Shown by a recount with"],
+            rows=sensitivity_rows + together,
+            note=(
+                "\"could not\": in no round could these papers, however marked, have changed who was eliminated, "
+                "elected someone else, or kept the winner from more than 50%, so the count would have run the same. "
+                "\"could\": a recount with the papers shown does change it. \"not ruled out\": the bound allows a "
+                "change and no simple recount found one. " + " ".join(close.unknown)
+            ).strip(),
+        ),
+        Table(
+            id="nec-sensitivity-rounds",
+            title="The bound worked out, round by round",
+            columns=["papers", "round", "needed", "change", "within_reach"],
+            headers=["Papers not counted", "Round", "Fewest papers in the section that could change the round",
+                     "The change", "Within these papers' reach"],
+            rows=[[item.subject, b.round, b.needed, b.change or "", "yes" if b.could else "no"]
+                  for item in close.sensitivity for b in item.bounds],
+        ),
         Table(
             id="nec-returns",
             title="Returns received, and what became of each",
             columns=["body", "name", "received_at", "outcome", "reasons", "decision", "submission"],
+            headers=["Id", "Body", "Received at", "Outcome", "Reasons", "Decision", "Submission (SHA-256)"],
             rows=[
-                [r.body, r.body_name, r.received_at.isoformat(), r.outcome, "; ".join(r.reasons), r.decision or "", r.submission]
+                [r.body, r.body_name, when(r.received_at), r.outcome, "; ".join(r.reasons), r.decision or "", r.submission]
                 for r in record.returns
             ],
         ),
@@ -405,23 +613,26 @@ def nec_tables(declaration: Declaration) -> list[Table]:
             id="nec-returns-summary",
             title="Returns by outcome",
             columns=["outcome", "submissions"],
+            headers=["Outcome", "Submissions"],
             rows=[
                 [outcome, sum(1 for r in record.returns if r.outcome == outcome)]
-                for outcome in ("accepted", "rejected", "superseded", "late", "duplicate")
+                for outcome in ("accepted", "rejected", "superseded", "late", "flagged", "duplicate")
             ],
         ),
         Table(
             id="nec-missing",
             title="Registered bodies that made no return",
             columns=["body", "name", "decision"],
+            headers=["Id", "Body", "Decision"],
             rows=[[m.body, m.body_name, m.decision or ""] for m in record.missing],
         ),
         Table(
             id="nec-decisions",
             title="Decisions of the Procedures Committee",
             columns=["subject", "decision", "decided_by", "decided_at"],
+            headers=["Subject", "Decision", "Decided by", "Decided at"],
             rows=[
-                [d.subject, d.decision, ", ".join(d.decided_by), d.decided_at.isoformat() if d.decided_at else ""]
+                [d.subject, d.decision, ", ".join(d.decided_by), when(d.decided_at)]
                 for d in record.decisions
             ],
         ),
@@ -429,15 +640,22 @@ def nec_tables(declaration: Declaration) -> list[Table]:
             id="nec-tie-decisions",
             title="Ties referred to the Procedures Committee",
             columns=["round", "eliminate", "decided_by", "note"],
+            headers=["Round", "Eliminated", "Decided by", "Note"],
             rows=[[t.round, t.eliminate, t.decided_by, t.note] for t in record.tie_decisions],
         ),
     ]
 
 
 def build_report(declaration: Declaration, audience: Audience = "public") -> Report:
+    """The public report, or the NEC's: the same, with the procedural record, every flag and
+    decision, and whether the papers not counted could have changed the result."""
     contest = declaration.contest
     result = declaration.result
-    tables = public_tables(declaration) + (nec_tables(declaration) if audience == "nec" else [])
+    close = closeness(declaration) if audience == "nec" else None
+    found = close.margins if close else margins(result)
+    tables = public_tables(declaration) + margin_tables(declaration, found)
+    if close:
+        tables += nec_tables(declaration, close)
     return Report(
         audience=audience,
         dry_run=declaration.dry_run,
@@ -450,6 +668,8 @@ def build_report(declaration: Declaration, audience: Audience = "public") -> Rep
         sections=[SectionInfo(id=s.id, name=s.name, weight=s.weight) for s in result.sections],
         statement=statement(result, contest.display.section_decimals, contest.display.college_decimals),
         tables=tables,
+        margins=found,
+        sensitivity=close.sensitivity if close else None,
         procedure=declaration.procedure if audience == "nec" else None,
         ledger_head=declaration.ledger_head,
         result_digest=declaration.result_digest,
@@ -459,13 +679,13 @@ def build_report(declaration: Declaration, audience: Audience = "public") -> Rep
 
 
 def statement_markdown(report: Report) -> str:
-    """The statement and each round's table in Markdown, e.g. for the declaration flow's Prefect artifact."""
+    """The statement, the rounds at a glance and each round's table in Markdown, e.g. for the
+    declaration flow's Prefect artifact."""
     lines = [f"**{WATERMARK}**: not a real result\n" if report.dry_run else "", f"## {report.statement.text}", ""]
     for table in report.tables:
-        if table.id.startswith("round-"):
-            lines += [f"### {table.title}", "", "| " + " | ".join(table.columns) + " |",
-                      "|" + "---|" * len(table.columns)]
-            lines += ["| " + " | ".join("" if c is None else f"{c:,}" if isinstance(c, int) else str(c) for c in row) + " |"
-                      for row in table.rows]
+        if table.id == "summary" or table.id.startswith("round-"):
+            headers, rows, _ = table.people()
+            lines += [f"### {table.title}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            lines += ["| " + " | ".join(row) + " |" for row in rows]
             lines.append("")
     return "\n".join(lines).lstrip("\n")
