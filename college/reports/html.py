@@ -208,16 +208,18 @@ def margin_sentences(report: Report) -> list[str]:
     out = []
     for m in report.margins:
         papers = [f"{p.papers:,} in the {names[p.section]}" for p in m.papers if p.papers is not None]
-        reach = " or ".join(papers) if papers else "no number of papers in any one section"
+        reach = (f"{papers[0].replace(' in', ' more papers in', 1)}" + "".join(f", or {p}" for p in papers[1:])
+                 if papers else None)
         if m.where == "bottom":
-            out.append(f"Round {m.round}: {m.candidate} was eliminated {m.gap.percent} points of the college behind "
-                       f"{m.against}; it would have taken {reach} more for {m.candidate} to draw level.")
+            first = f"Round {m.round}: {m.candidate} was eliminated {m.gap.percent} points of the college behind {m.against}."
+            then = f"To draw level, {m.candidate} needed {reach}." if reach else ""
         elif m.papers_for == "anyone else":
-            out.append(f"Round {m.round}: {m.candidate} was elected {m.gap.percent} points above 50%; it would have "
-                       f"taken {reach} more papers for the others to hold {m.candidate} to 50% or less.")
+            first = f"Round {m.round}: {m.candidate} was elected {m.gap.percent} points above 50%."
+            then = f"To hold {m.candidate} to 50% or less, the others needed {reach}." if reach else ""
         else:
-            out.append(f"Round {m.round}: the leader, {m.candidate}, was {m.gap.percent} points short of more than 50%; "
-                       f"it would have taken {reach} more for {m.candidate} to be elected in this round.")
+            first = f"Round {m.round}: the leader, {m.candidate}, was {m.gap.percent} points short of more than 50%."
+            then = f"To be elected in this round, {m.candidate} needed {reach}." if reach else ""
+        out.append(f"{first} {then or 'No number of papers in any one section alone would have done it.'}")
     return out
 
 

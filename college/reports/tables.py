@@ -15,6 +15,7 @@ published decimal places survive, and exact fractions sit beside them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -58,9 +59,13 @@ class Table(Model):
         """Headers, cells and which columns are numbers, as people read them: thousands separated,
         exact fractions left to the CSV and JSON."""
         keep = [i for i, c in enumerate(self.columns) if not c.endswith("exact")]
-        numeric = [any(isinstance(r[i], int) for r in self.rows) and all(isinstance(r[i], int) or r[i] in (None, "")
-                   for r in self.rows) for i in keep]
-        return [self.headers[i] for i in keep], [[shown(row[i]) for i in keep] for row in self.rows], numeric
+        cells = [[shown(row[i]) for i in keep] for row in self.rows]
+        numeric = [any(row[j] for row in cells) and all(NUMBER.match(row[j]) for row in cells if row[j])
+                   for j in range(len(keep))]
+        return [self.headers[i] for i in keep], cells, numeric
+
+
+NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")  # a figure, set right in a table
 
 
 def shown(cell: Cell) -> str:
