@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench schemas lock clean chromium
+.PHONY: run test bench schemas lock clean chromium poppler
 
 # uv installs the lock in seconds where pip takes minutes; it prints what it installs.
 $(STAMP): requirements.lock pyproject.toml
@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/college dry-run --faults
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium poppler
 	$(BIN)/python -m pytest -q
 
 # The browser test drives Debian's headless Chromium: install it when it is missing and
@@ -28,6 +28,15 @@ chromium:
 		{ apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
 		  { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }; } || \
 		echo "chromium could not be installed: the browser test will be skipped"; \
+	fi
+
+# The PDF test renders each page with pdftoppm (Debian's poppler-utils): installed the same way.
+poppler:
+	@if ! command -v pdftoppm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get install -y -qq poppler-utils >/dev/null 2>&1 || \
+		  { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }; } || \
+		echo "poppler-utils could not be installed: the PDF page test will be skipped"; \
 	fi
 
 bench: $(STAMP)

@@ -46,6 +46,24 @@ def small_profiles():
     }
 
 
+def small_groups():
+    """The affiliates' and CLPs' own papers: together, the affiliates' and members' sections."""
+    a, b, c = ANN, BOB, CAT
+    return {
+        ("affiliate", "unite", "Unite & Co <b>", "affiliates"): profile(f"{a}>{b}", 2500, f"{b}", 2200, f"{c}>{a}", 1000),
+        ("affiliate", "fabians", "Fabian Society", "affiliates"): profile(f"{b}", 800, f"{c}", 700, f"{c}>{a}", 300),
+        ("clp", "Hackney North", "Hackney North", "members"): profile(a, 300, f"{b}>{c}", 200, f"{c}>{a}", 100, f"{c}>{b}", 40),
+        ("clp", "Ynys Môn", "Ynys Môn", "members"): profile(a, 100, f"{b}>{c}", 180, f"{c}>{a}", 50, f"{c}>{b}", 50),
+    }
+
+
+def groups_of(result, contest, groups) -> list:
+    from college.breakdowns import Reader, group_rounds
+
+    reader = Reader(result, contest)
+    return [group_rounds(reader, kind, key, name, section, p.rankings) for (kind, key, name, section), p in groups.items()]
+
+
 def small_declaration(dry_run: bool = False, **overrides) -> Declaration:
     """A declaration of a small three-round-free contest: two rounds, Cat eliminated first."""
     contest = parse_contest(SMALL_CONTEST)
@@ -65,10 +83,11 @@ def small_declaration(dry_run: bool = False, **overrides) -> Declaration:
                  issued=9000, returned=6000, ineligible=200, spoilt=100, other_invalid=0, valid=5700,
                  first_preferences={ANN: 2500, BOB: 2200, CAT: 1000}),
             dict(id="fabians", name="Fabian Society", kind="socialist_society", section="affiliates", certified=3000,
-                 issued=3000, returned=1900, ineligible=50, spoilt=50, other_invalid=0, valid=1800,
+                 issued=3100, returned=1900, ineligible=50, spoilt=50, other_invalid=0, valid=1800,
                  first_preferences={ANN: 0, BOB: 800, CAT: 1000}),
         ],
         clp_first_preferences={"Hackney North": {ANN: 300, BOB: 200, CAT: 140}, "Ynys Môn": {ANN: 100, BOB: 180, CAT: 100}},
+        groups=groups_of(result, contest, small_groups()),
         named_ballots={"plp": {"Żaneta O'Brien": [ANN, BOB], "Diane <script>": [CAT]}},
         procedure=dict(
             returns=[
@@ -213,7 +232,7 @@ def test_breakdowns_by_affiliate_clp_and_named_ballot():
 def test_nec_report_adds_the_procedural_record():
     report = build_report(small_declaration(), "nec")
     summary = dict(report.table("nec-returns-summary").rows)
-    assert summary == {"accepted": 1, "rejected": 1, "superseded": 1, "late": 1, "duplicate": 0}
+    assert summary == {"accepted": 1, "rejected": 1, "superseded": 1, "late": 1, "flagged": 0, "duplicate": 0}
     returns = report.table("nec-returns").rows
     assert any("signature does not verify" in r[4] for r in returns)
     assert report.table("nec-missing").rows[0][2] == "proceed without it"
@@ -247,7 +266,7 @@ def test_html_escapes_names_and_is_self_contained(tmp_path):
     assert "<script>" not in page and "Diane &lt;script&gt;" in page
     assert "Unite &amp; Co &lt;b&gt;" in page
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
-    assert page.count("<svg") >= 1 + 2 * 4 + 3  # defs, per round college + 3 sections, 3 Sankeys
+    assert page.count("<svg") >= 2 * 4 + 3  # per round college + 3 sections, 3 Sankeys
     assert "DRY RUN" not in page
 
 
@@ -345,7 +364,7 @@ def test_statement_markdown_for_the_declaration_flows_artifact():
     from college.reports.tables import statement_markdown
 
     text = statement_markdown(build_report(small_declaration(dry_run=True)))
-    assert text.startswith("**DRY RUN**") and "| candidate |" in text
+    assert text.startswith("**DRY RUN**") and "| Candidate |" in text
     result = small_declaration().result
     assert f"| {ANN} | 10 | {result.rounds[0].sections[0].shares[ANN].percent} |" in text
 
@@ -401,3 +420,122 @@ def test_an_unopposed_declaration_reports_and_bundles(tmp_path):
     assert "Ann Example is elected Leader unopposed" in (tmp_path / "report.html").read_text()
     write_bundle(declaration, tmp_path / "kit")
     assert verify_bundle(tmp_path / "kit").matches
+
+
+# --- for people: readable tables, every round's breakdowns, margins, flags ------------------------
+
+
+def test_tables_for_people_have_headers_in_words_separators_and_no_fractions(tmp_path):
+    import re
+
+    write_reports(declaration_2010(), tmp_path, ["html"])
+    page = (tmp_path / "report.html").read_text()
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", page)
+    assert headers and not [h for h in headers if "_" in h]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
+    assert "126,874" in cells and "211,234" in cells
+    assert not [c for c in cells if re.search(r"\d/\d", c)]  # exact fractions stay in the JSON and CSV
+    assert "15742630097" not in page
+    report = json.loads(write_reports(declaration_2010(), tmp_path / "j", ["json"])[0].read_text())
+    assert any("/" in row[3] for row in next(t for t in report["tables"] if t["id"] == "college-shares")["rows"])
+
+
+def test_times_are_shown_to_the_second_with_their_zone(tmp_path):
+    import re
+
+    write_reports(small_declaration(), tmp_path, ["html"])
+    page = (tmp_path / "nec-report.html").read_text()
+    assert "Declared 2026-09-25 14:00:00 UTC by" in page and "2026-09-20 00:00:00 UTC" in page
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", page) and "T14:00:00" not in page
+    from college.reports import when
+    from datetime import timedelta, timezone
+
+    assert when(datetime(2026, 9, 25, 14, 0, 7, 123456, tzinfo=timezone(timedelta(hours=1)))) == "2026-09-25 14:00:07 UTC+01:00"
+
+
+def test_the_summary_of_every_round_comes_first_after_the_statement(tmp_path):
+    write_reports(declaration_2010(), tmp_path, ["html"])
+    page = (tmp_path / "report.html").read_text()
+    assert page.index('id="statement"') < page.index('id="table-summary"') < page.index("<table id=\"table-round-1\"")
+    assert page.index("<table") == page.index('<table id="table-summary"')
+    summary = build_report(declaration_2010()).table("summary")
+    rows = {r[0]: r[1:] for r in summary.rows}
+    assert rows["Ed Miliband"] == ["34.33", "37.47", "41.26", "50.65", "elected in round 4"]
+    assert rows["Diane Abbott"] == ["7.42", None, None, None, "eliminated in round 1"]
+
+
+def test_every_round_by_affiliate_and_by_clp_adds_up_to_the_sections():
+    declaration = small_declaration()
+    report = build_report(declaration)
+    for kind, section_id in (("affiliate", "affiliates"), ("clp", "members")):
+        for round_ in declaration.result.rounds:
+            table = report.table(f"{kind}-round-{round_.number}")
+            section = next(s for s in round_.sections if s.id == section_id)
+            columns = table.columns
+            for name in round_.continuing:
+                assert sum(r[columns.index(name)] for r in table.rows) == section.votes[name], (kind, round_.number)
+            if kind == "affiliate":  # the affiliates are the whole section; the CLPs leave out blank papers' keys
+                assert sum(r[columns.index("non_transferable")] for r in table.rows) == section.non_transferable
+    # Round 2: Cat's papers went on; the Fabians' 700 papers for Cat alone are non-transferable.
+    fabians = next(r for r in report.table("affiliate-round-2").rows if r[0] == "fabians")
+    assert fabians[3:] == [300, 800, 700, 1800]
+
+
+def test_margins_are_in_both_reports_and_the_sensitivity_in_the_necs():
+    declaration = small_declaration()
+    public, nec = build_report(declaration), build_report(declaration, "nec")
+    assert public.margins and public.margins == nec.margins and public.table("margins").rows
+    assert public.sensitivity is None and nec.sensitivity
+    subjects = {s.subject: s for s in nec.sensitivity}
+    # Unite's 200 ineligible papers: round 2 needs 425 in the affiliates to hold Ann to 50%, round 1 2,832.
+    ineligible = subjects["Unite & Co <b>: papers ruled ineligible"]
+    assert (ineligible.elimination, ineligible.winner) == ("could not", "could not")
+    assert [b.needed for b in ineligible.bounds] == [2832, 425]
+    # The Fabians issued 100 papers beyond their 3,000 certified: taken from their own papers.
+    beyond = subjects["Fabian Society: papers beyond its certified count"]
+    assert beyond.effect == "removed" and beyond.papers == 100
+    sensitivity = nec.table("nec-sensitivity")
+    assert "no certified count in the contest's register" in sensitivity.note  # SEA is not in this register
+
+
+def test_the_nec_report_shows_every_flag_and_decision():
+    report = build_report(small_declaration(), "nec")
+    flags = {(r[0], r[1]): r for r in report.table("nec-flags").rows}
+    assert flags["papers issued differ from the certified count", "Fabian Society"][2] == "issued 3,100, certified 3,000"
+    assert flags["late return", "Fabian Society"][3] == "admitted by the Procedures Committee"
+    assert flags["no counting return", "Socialist Environment and Resources Association"][3] == "proceed without it"
+
+
+def test_the_2010_breakdowns_add_up_to_the_published_section_totals():
+    """Every round, every section: the candidates' votes and the non-transferable papers add up to the
+    section's papers; the votes to the published valid totals; each round's transfers to the next round."""
+    published = json.loads((REPO / "tests" / "data" / "history" / "2010-leader.figures.json").read_text())
+    report = build_report(declaration_2010())
+    moves = report.table("transfers").rows
+    for stated, table in zip(report.statement.rounds, published["rounds"]):
+        round_table = report.table(f"round-{stated.number}")
+        valid_row = next(r for r in round_table.rows if r[0] == "valid this round")
+        lost_row = next(r for r in round_table.rows if r[0] == "non-transferable")
+        for place, section in enumerate(report.sections):
+            column = 1 + place * 3
+            votes = sum(r[column] for r in round_table.rows if r[0] in table["continuing"])
+            assert votes == valid_row[column] == table["sections"][section.id]["valid"], (stated.number, section.id)
+            papers = votes + lost_row[column]
+            assert papers == report.table("round-1").rows[-1][column] + report.table("round-1").rows[-2][column]
+            later = next((r for r in report.statement.rounds if r.number == stated.number + 1), None)
+            if later:
+                sent = [m for m in moves if m[0] == stated.number and m[1] == section.name]
+                eliminated = sum(c.sections[section.id].votes for c in stated.candidates if c.outcome == "eliminated")
+                assert sum(m[4] for m in sent) == eliminated
+                for candidate in later.candidates:
+                    before = next(c for c in stated.candidates if c.name == candidate.name)
+                    gained = sum(m[4] for m in sent if m[3] == candidate.name)
+                    assert before.sections[section.id].votes + gained == candidate.sections[section.id].votes
+    page = render_2010_html()
+    assert page.count('data-table="transfers"') == 1 and "Where each eliminated candidate" in page
+
+
+def render_2010_html() -> str:
+    from college.report_html import render_html
+
+    return render_html(build_report(declaration_2010()))

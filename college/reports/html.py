@@ -44,7 +44,7 @@ svg.chart{display:block;max-width:100%;height:auto}
 nav ul{padding-left:1.2rem;columns:2 14rem}
 details{margin:.5rem 0} summary{cursor:pointer;font-weight:600}
 @media (max-width:520px){body{padding:.6rem} table{font-size:.8rem} th,td{padding:.2rem .3rem}
- .statement{font-size:1.05rem}}
+ .statement{font-size:1.05rem} #table-summary{font-size:.75rem} #table-summary th,#table-summary td{white-space:normal;padding:.15rem .2rem}}
 @media print{.dry{position:static} details>*{display:block}}
 """
 
