@@ -413,7 +413,7 @@ def test_an_unopposed_declaration_reports_and_bundles(tmp_path):
     contest = parse_contest(text)
     profiles = {s.id: Profile() for s in contest.sections}
     declaration = small_declaration(
-        contest_file=text, result=count(contest, profiles), profiles=profiles, bodies=[], clp_first_preferences=None,
+        contest_file=text, result=count(contest, profiles), profiles=profiles, bodies=[], clp_first_preferences=None, groups=[],
         named_ballots=None,
     )
     write_reports(declaration, tmp_path)
