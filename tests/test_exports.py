@@ -177,6 +177,7 @@ def test_an_overvote_that_depends_on_who_continues_is_kept_as_a_tie(tmp_path):
     written = write_exports(declaration, tmp_path)
     assert not (tmp_path / "2026-leader-plp.blt").exists() and (tmp_path / "2026-leader-plp.toi").is_file()
     assert any("PLP and EPLP: no BLT file: 4 papers carry an overvote" in note for note in written.notes)
+    assert "PLP and EPLP: no BLT file: 4 papers" in (tmp_path / "README.txt").read_text()
     instance = OrdinalInstance()
     instance.parse_file(str(tmp_path / "2026-leader-plp.toi"))
     assert instance.data_type == "toi" and instance.multiplicity[((1, 3), (2,))] == 4

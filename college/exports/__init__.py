@@ -60,4 +60,9 @@ def write_exports(declaration: Declaration, folder: Path) -> Exports:
         write(f"{name}.{'soi' if papers.strict else 'toi'}", preflib_text(declaration, papers))
         if declaration.result.rounds:
             write(f"{name}-summary.json", summary_text(section_summary(declaration, section.id)))
+    mark = "DRY RUN: a rehearsal, not a real result\n\n" if declaration.dry_run else ""
+    listing = "".join(f"{path.name}\n" for path in out.files)
+    notes = "".join(f"\nNote: {note}\n" for note in out.notes)
+    write("README.txt", f"{mark}{declaration.contest_id}: the declared papers and rounds for other tools "
+                        f"(BLT, PrefLib, RCTab-shaped summaries).\n\n{listing}{notes}")
     return out
