@@ -11,6 +11,8 @@ The charts are college/charts.py's, the same as the PDF's. Every name from the d
 
 from __future__ import annotations
 
+import re
+
 from college.charts import Charts, e
 from college.reports import Report, StatementRound, Table, Transfer, when
 
@@ -40,7 +42,8 @@ svg.chart{display:block;max-width:100%;height:auto}
 .watermark{position:fixed;inset:0;overflow:hidden;pointer-events:none;display:flex;align-items:center;justify-content:center;
  font-size:min(9rem,22vw);font-weight:900;color:rgba(176,0,0,.10);transform:rotate(-30deg);z-index:1}
 .small{font-size:.85rem;color:#333}
-.digest{font-family:ui-monospace,monospace;overflow-wrap:anywhere;word-break:break-all}
+.digest{font-family:ui-monospace,monospace;overflow-wrap:anywhere;word-break:break-all;font-size:.8em}
+td.digest{min-width:12em}
 nav ul{padding-left:1.2rem;columns:2 14rem}
 details{margin:.5rem 0} summary{cursor:pointer;font-weight:600}
 @media (max-width:520px){body{padding:.6rem} table{font-size:.8rem} th,td{padding:.2rem .3rem}
@@ -53,7 +56,8 @@ def table_html(table: Table) -> str:
     headers, rows, numeric = table.people()
     head = "".join(f'<th scope="col"{" class=n" if n else ""}>{e(h)}</th>' for h, n in zip(headers, numeric))
     body = "".join(
-        "<tr>" + "".join(f'<td{" class=n" if n else ""}>{e(cell)}</td>' for cell, n in zip(row, numeric)) + "</tr>"
+        "<tr>" + "".join(f'<td{" class=n" if n else " class=digest" if DIGEST.match(cell) else ""}>{e(cell)}</td>'
+                         for cell, n in zip(row, numeric)) + "</tr>"
         for row in rows
     )
     if not rows:
@@ -223,6 +227,7 @@ def margin_sentences(report: Report) -> list[str]:
     return out
 
 
+DIGEST = re.compile(r"^[0-9a-f]{40,}$")  # a hash: broken anywhere rather than widening its table
 FOLD_ROWS = 12  # longer breakdowns are folded, so the page stays short
 
 

@@ -461,14 +461,15 @@ def group_tables(declaration: Declaration, kind: str, title: str, label: str) ->
     tables = []
     for place, round_ in enumerate(declaration.result.rounds):
         gone = f" ({', '.join(round_.eliminated)} eliminated)" if round_.eliminated else ""
+        keyed = any(g.key != g.name for g in groups)  # a CLP is known by its name alone
         tables.append(
             Table(
                 id=f"{kind}-round-{round_.number}",
                 title=f"{title}: round {round_.number}{gone}",
-                columns=["key", "name", "section", *round_.continuing, "non_transferable", "papers"],
-                headers=["Id", label, "Section", *round_.continuing, "Non-transferable", "Papers"],
+                columns=[*(["key"] if keyed else []), "name", "section", *round_.continuing, "non_transferable", "papers"],
+                headers=[*(["Id"] if keyed else []), label, "Section", *round_.continuing, "Non-transferable", "Papers"],
                 rows=[
-                    [g.key, g.name, names.get(g.section, g.section),
+                    [*([g.key] if keyed else []), g.name, names.get(g.section, g.section),
                      *[g.rounds[place].votes.get(c, 0) for c in round_.continuing], g.rounds[place].non_transferable,
                      g.papers]
                     for g in groups
