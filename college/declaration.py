@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from college.breakdowns import GroupRounds
+from college.count.breakdowns import GroupRounds
 from college.contest import Contest
 from college.count.rules import count
 from college.errors import CollegeError, from_validation_error

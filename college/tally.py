@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
-from college.breakdowns import GroupRounds, Reader, group_rounds
+from college.count.breakdowns import GroupRounds, Reader, group_rounds
 from college.contest import BodyKind, Contest
 from college.count.rules import count, parts_of
 from college.declaration import BodyFigures

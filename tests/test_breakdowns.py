@@ -12,8 +12,8 @@ its C 5 are non-transferable. B: (4/9 + 60/100 + 40/80)/3 = 51.48%: B is elected
 
 from __future__ import annotations
 
-from college.breakdowns import Reader, group_rounds, transfers
-from college.count import count
+from college.count.breakdowns import Reader, group_rounds, transfers
+from college.count.rules import count
 from tests.helpers import contest as make_contest
 from tests.helpers import profile
 

@@ -15,11 +15,11 @@ from preflibtools.instances import OrdinalInstance
 
 from college.ballots import preference
 from college.contest import BallotRules, Duplicate, Overvote
-from college.count import count
+from college.count.rules import count
 from college.declaration import Declaration, build_declaration
 from college.exports import write_exports
 from college.exports.papers import as_read, counts_for
-from college.shares import percent
+from college.count.shares import percent
 from tests.helpers import contest as make_contest
 from tests.helpers import profile
 from tests.test_reports import declaration_2010, small_declaration

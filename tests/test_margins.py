@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from college.count import count
-from college.margins import (
+from college.count.rules import count
+from college.count.margins import (
     Uncounted,
     college_after,
     combined,

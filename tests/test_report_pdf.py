@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from college.charts import COLOURS
-from college.reports import build_report, write_reports
+from college.reports.charts import COLOURS
+from college.reports.tables import build_report
+from college.reports.publish import write_reports
 from tests.test_reports import declaration_2010, small_declaration
 
 ARTIFACTS = Path(os.environ.get("COLLEGE_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))

@@ -58,7 +58,7 @@ def small_groups():
 
 
 def groups_of(result, contest, groups) -> list:
-    from college.breakdowns import Reader, group_rounds
+    from college.count.breakdowns import Reader, group_rounds
 
     reader = Reader(result, contest)
     return [group_rounds(reader, kind, key, name, section, p.rankings) for (kind, key, name, section), p in groups.items()]
@@ -248,6 +248,7 @@ def test_every_format_is_written_and_the_json_meets_its_schema(tmp_path):
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert {"report.json", "nec-report.json", "report.html", "nec-report.html", "nec-report.pdf"} <= names
     assert "csv/first-preferences.csv" in names and "csv/nec-returns.csv" in names
+    assert {"exports/2026-leader-plp.blt", "exports/2026-leader-members.soi", "exports/2026-leader-summary.json"} <= names
     schema = json.loads((REPO / "schemas" / "report.schema.json").read_text())
     for name in ("report.json", "nec-report.json"):
         data = json.loads((tmp_path / name).read_text())
@@ -447,7 +448,7 @@ def test_times_are_shown_to_the_second_with_their_zone(tmp_path):
     page = (tmp_path / "nec-report.html").read_text()
     assert "Declared 2026-09-25 14:00:00 UTC by" in page and "2026-09-20 00:00:00 UTC" in page
     assert not re.search(r"\d\d:\d\d:\d\d\.\d", page) and "T14:00:00" not in page
-    from college.reports import when
+    from college.reports.tables import when
     from datetime import timedelta, timezone
 
     assert when(datetime(2026, 9, 25, 14, 0, 7, 123456, tzinfo=timezone(timedelta(hours=1)))) == "2026-09-25 14:00:07 UTC+01:00"
@@ -536,6 +537,6 @@ def test_the_2010_breakdowns_add_up_to_the_published_section_totals():
 
 
 def render_2010_html() -> str:
-    from college.report_html import render_html
+    from college.reports.html import render_html
 
     return render_html(build_report(declaration_2010()))

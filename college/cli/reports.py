@@ -18,9 +18,9 @@ from college.reports.publish import parse_formats, write_reports
 def report(
     declaration: Annotated[Path, typer.Argument(metavar="DECLARATION", help="the declaration file the declaration flow wrote")],
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the reports")],
-    format: Annotated[str, typer.Option("--format", help="comma-separated: html,pdf,json,csv")] = "html,pdf,json,csv",
+    format: Annotated[str, typer.Option("--format", help="comma-separated: html,pdf,json,csv,exports")] = "html,pdf,json,csv,exports",
 ) -> None:
-    """Write the declared result, the published breakdowns and the NEC report."""
+    """Write the declared result, the published breakdowns, the NEC report and the exports other tools read."""
     formats = parse_formats(format)
     declared = require_declared(declaration)
     written = write_reports(declared, out_dir, formats)

@@ -20,8 +20,8 @@ import json
 from fractions import Fraction
 
 from college.declaration import Declaration
-from college.result import Round
-from college.shares import percent
+from college.count.result import Round
+from college.count.shares import percent
 
 GENERATED_BY = "college"
 PERCENT_PLACES = 4

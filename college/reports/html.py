@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from college.charts import Charts, e
-from college.reports import Report, StatementRound, Table, Transfer, when
+from college.reports.charts import Charts, e
+from college.reports.tables import Report, StatementRound, Table, Transfer, when
 
 CSS = """
 *{box-sizing:border-box}

@@ -22,9 +22,9 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from college.charts import Charts
-from college.report_html import margin_sentences, round_charts, round_notes, section_flows
-from college.reports import WATERMARK, Report, Table, when
+from college.reports.charts import Charts
+from college.reports.html import margin_sentences, round_charts, round_notes, section_flows
+from college.reports.tables import WATERMARK, Report, Table, when
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
 DIGEST = re.compile(r"^[0-9a-f]{40,}$")  # digests are shortened in the PDF's tables only; the text under them is whole

@@ -1,4 +1,5 @@
-"""The reports written to files: JSON, CSV, HTML and PDF, for the public and for the NEC.
+"""The reports written to files: JSON, CSV, HTML and PDF, for the public and for the NEC, and the
+exports other counting tools read (college/exports/).
 
 The content is built once (college/reports/tables.py); each format only lays it out.
 """
@@ -12,11 +13,12 @@ from pathlib import Path
 
 from college.declaration import Declaration
 from college.errors import CollegeError
+from college.exports import write_exports
 from college.reports.html import render_html
 from college.reports.pdf import write_pdf
 from college.reports.tables import WATERMARK, Report, build_report
 
-FORMATS = ("html", "pdf", "json", "csv")
+FORMATS = ("html", "pdf", "json", "csv", "exports")
 
 
 def write_json(report: Report, path: Path) -> Path:
@@ -64,5 +66,7 @@ def write_reports(declaration: Declaration, out: str | Path, formats: Iterable[s
             written.append(out / name)
     if "pdf" in formats:
         written.append(write_pdf(nec, out / "nec-report.pdf"))
+    if "exports" in formats:
+        written += write_exports(declaration, out / "exports").files
     return written
 

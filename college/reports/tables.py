@@ -23,10 +23,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from college.breakdowns import GroupRounds
-from college.closeness import Closeness, closeness
+from college.count.breakdowns import GroupRounds
+from college.reports.closeness import Closeness, closeness
 from college.declaration import Declaration, ProceduralRecord
-from college.margins import Margin, Sensitivity, margins
+from college.count.margins import Margin, Sensitivity, margins
 from college.model import Model
 from college.count.result import Result, Share, TieBreak
 from college.count.shares import percent

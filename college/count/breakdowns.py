@@ -21,7 +21,7 @@ from college.ballots import preference
 from college.contest import Contest
 from college.model import Model
 from college.profile import Ranking
-from college.result import Result
+from college.count.result import Result
 
 Kind = Literal["affiliate", "clp", "category"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from college.declaration import Declaration
-from college.margins import Margin, RoundBound, Sensitivity, Uncounted, combined, margins, recounter, sensitivity
+from college.count.margins import Margin, RoundBound, Sensitivity, Uncounted, combined, margins, recounter, sensitivity
 from college.model import Model
 from college.profile import profile_from_file
 

@@ -42,7 +42,7 @@ from typing import Literal
 from pydantic import Field
 
 from college.model import Model
-from college.result import Result, Round, SectionRound, Share
+from college.count.result import Result, Round, SectionRound, Share
 
 HALF = Fraction(1, 2)
 PLACES = 2  # percentages of the college as the reports show them
@@ -379,7 +379,7 @@ def sensitivity(result: Result, item: Uncounted, recount: Recount) -> Sensitivit
 
 def recounter(contest, profiles, decisions=()) -> Recount:
     """A recount of the declared profiles with papers added, by the count itself."""
-    from college.count import count
+    from college.count.rules import count
     from college.profile import from_rows
 
     def recount(added: Mapping[str, Sequence[tuple[tuple[str, ...], int]]]) -> Result:
