@@ -540,3 +540,41 @@ def render_2010_html() -> str:
     from college.reports.html import render_html
 
     return render_html(build_report(declaration_2010()))
+
+
+def test_voter_categories_every_round_exports_and_sensitivity_in_a_one_member_one_vote_contest(tmp_path):
+    """2015: one pool of members, registered and affiliated supporters, published by category."""
+    from college.count.margins import Uncounted, recounter, sensitivity
+    from college.exports import write_exports
+    from college.profile import read_profile
+    from college.reports.html import render_html
+
+    folder = REPO / "examples" / "history" / "2015-leader"
+    text = (folder / "contest.toml").read_text(encoding="utf-8")
+    contest = parse_contest(text)
+    profiles = {c.id: read_profile(folder / f"{c.id}.json", contest) for c in contest.categories}
+    declaration = build_declaration(
+        contest_file=text, result=count(contest, profiles), profiles=profiles,
+        declared_at=datetime(2015, 9, 12, 11, 45, tzinfo=UTC), declared_by=["Chair"],
+        sealed_result_digest="0" * 64, ledger_head="1" * 64,
+    )
+    report = build_report(declaration, "nec")
+    for round_ in declaration.result.rounds:
+        section = round_.sections[0]
+        table = report.table(f"category-round-{round_.number}")
+        assert [r[0] for r in table.rows] == [c.name for c in contest.categories]
+        for name in round_.continuing:
+            assert sum(r[table.columns.index(f"{name}_votes")] for r in table.rows) == section.votes[name]
+    assert "of the votes" in report.table("summary").title and "points of the votes" in report.table("margins").headers[4]
+    page = render_html(report)
+    assert "By voter category, every round: round 1" in page and "% of college" not in page
+    # The exports hold the whole pool; another reader's first preferences are the section's.
+    write_exports(declaration, tmp_path)
+    from tests.test_exports import follow, read_blt
+
+    _, ballots, _ = read_blt((tmp_path / "2015-leader-omov.blt").read_text())
+    first = declaration.result.rounds[0]
+    assert follow(ballots, first.continuing)[0] == first.sections[0].votes
+    # A recount with papers added to the pool goes through the count itself.
+    item = Uncounted(subject="x", reason="y", section="omov", papers=10)
+    assert sensitivity(declaration.result, item, recounter(contest, profiles)).winner == "could not"

@@ -41,8 +41,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from college.model import Model
 from college.count.result import Result, Round, SectionRound, Share
+from college.count.rules import count, parts_of
+from college.model import Model
+from college.profile import from_rows
 
 HALF = Fraction(1, 2)
 PLACES = 2  # percentages of the college as the reports show them
@@ -379,14 +381,12 @@ def sensitivity(result: Result, item: Uncounted, recount: Recount) -> Sensitivit
 
 def recounter(contest, profiles, decisions=()) -> Recount:
     """A recount of the declared profiles with papers added, by the count itself."""
-    from college.count.rules import count
-    from college.profile import from_rows
-
     def recount(added: Mapping[str, Sequence[tuple[tuple[str, ...], int]]]) -> Result:
-        extra = {
-            sid: profiles[sid] + from_rows((tuple((n,) for n in ranking), papers) for ranking, papers in rows)
-            for sid, rows in added.items()
-        }
+        extra = {}
+        for sid, rows in added.items():
+            # A section with voter categories is one pool: the papers join it through its first category.
+            part = parts_of(contest, contest.section(sid))[0]
+            extra[part] = profiles[part] + from_rows((tuple((n,) for n in ranking), papers) for ranking, papers in rows)
         return count(contest, {**profiles, **extra}, decisions)
 
     return recount

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from college.contest import BallotRules, Duplicate, Overvote
 from college.declaration import Declaration
-from college.profile import Ranking, profile_from_file
+from college.count.rules import parts_of
+from college.profile import Ranking, combine, profile_from_file
 
 Order = tuple[frozenset[str], ...]  # each place one name, or a tie of several
 
@@ -87,11 +88,12 @@ class SectionPapers:
 
 
 def section_papers(declaration: Declaration, section_id: str) -> SectionPapers:
+    """A section's papers; a section with voter categories is one pool of all of theirs."""
     contest = declaration.contest
-    profile = profile_from_file(declaration.profiles[section_id])
+    section = contest.section(section_id)
+    profile = combine(profile_from_file(declaration.profiles[part]) for part in parts_of(contest, section))
     candidates = frozenset(contest.candidates)
     orders: Counter = Counter()
     for ranking, papers in profile.rankings.items():
         orders[as_read(ranking, candidates, contest.ballots)] += papers
-    section = contest.section(section_id)
     return SectionPapers(section_id, section.name, list(contest.candidates), dict(orders), profile.blank)

@@ -158,11 +158,12 @@ def round_notes(round_: StatementRound) -> list[str]:
 def round_charts(report: Report, charts: Charts, round_: StatementRound) -> list[tuple[str, str]]:
     """(svg, caption): the college shares with the 50% line, then each section's shares."""
     table_id = f"table-round-{round_.number}"
+    what = "college shares" if report.statement.has_college else "shares of the votes"
     out = [(
-        charts.bars(f"Round {round_.number}: college shares",
+        charts.bars(f"Round {round_.number}: {what}",
                     [(c.name, float(c.college.fraction), c.college.percent) for c in round_.candidates],
                     table_id, threshold=True),
-        "College shares (dashed line: 50%)",
+        f"{what.capitalize()} (dashed line: 50%)",
     )]
     for section in report.sections:
         out.append((
@@ -209,13 +210,14 @@ def section_flows(report: Report, charts: Charts) -> list[tuple[str, str]]:
 
 def margin_sentences(report: Report) -> list[str]:
     names = {s.id: s.name for s in report.sections}
+    of = "of the college" if report.statement.has_college else "of the votes"
     out = []
     for m in report.margins:
         papers = [f"{p.papers:,} in the {names[p.section]}" for p in m.papers if p.papers is not None]
         reach = (f"{papers[0].replace(' in', ' more papers in', 1)}" + "".join(f", or {p}" for p in papers[1:])
                  if papers else None)
         if m.where == "bottom":
-            first = f"Round {m.round}: {m.candidate} was eliminated {m.gap.percent} points of the college behind {m.against}."
+            first = f"Round {m.round}: {m.candidate} was eliminated {m.gap.percent} points {of} behind {m.against}."
             then = f"To draw level, {m.candidate} needed {reach}." if reach else ""
         elif m.papers_for == "anyone else":
             first = f"Round {m.round}: {m.candidate} was elected {m.gap.percent} points above 50%."

@@ -277,6 +277,11 @@ def _outcome(round_, name: str) -> str:
     return "elected" if round_.elected == name else "eliminated" if name in round_.eliminated else "continuing"
 
 
+def whole(result: Result) -> str:
+    """What a candidate's overall share is a share of: the college, or (one member, one vote) all votes."""
+    return "the Electoral College" if result.has_college else "the votes"
+
+
 def summary_table(result: Result) -> Table:
     """Every round at a glance: each candidate's college share, round by round, and how they ended."""
     numbers = [r.number for r in result.rounds]
@@ -293,7 +298,7 @@ def summary_table(result: Result) -> Table:
         rows.append([name, *cells, outcome])
     return Table(
         id="summary",
-        title="The rounds at a glance: each candidate's share of the Electoral College, %",
+        title=f"The rounds at a glance: each candidate's share of {whole(result)}, %",
         columns=["candidate", *[f"round_{n}_percent" for n in numbers], "outcome"],
         headers=["Candidate", *[f"Round {n}" for n in numbers], "Outcome"],
         rows=rows,
@@ -305,9 +310,9 @@ def round_table(result: Result, round_, places: int) -> Table:
     columns, headers = ["candidate"], ["Candidate"]
     for s in round_.sections:
         columns += [f"{s.id}_votes", f"{s.id}_percent", f"{s.id}_college_percent"]
-        headers += [f"{s.name}: votes", f"{s.name}: % of section", f"{s.name}: % of college"]
+        headers += [f"{s.name}: votes", f"{s.name}: % of section", f"{s.name}: % of {'college' if result.has_college else 'votes'}"]
     columns += ["college_percent", "outcome"]
-    headers += ["College %", "Outcome"]
+    headers += ["College %" if result.has_college else "% of votes", "Outcome"]
     rows = [
         [c, *[cell for s in round_.sections
               for cell in (s.votes[c], s.shares[c].percent, contribution(s.shares[c], s.weight, places).percent)],
@@ -434,6 +439,7 @@ def public_tables(declaration: Declaration) -> list[Table]:
             )
         )
     tables += group_tables(declaration, "clp", "By CLP, every round", "CLP")
+    tables += category_tables(result)
     for section in declaration.published_sections:
         ballots = [b for b in declaration.named_ballots if b.section == section]
         depth = max((len(b.ranking) for b in ballots), default=0)
@@ -479,6 +485,32 @@ def group_tables(declaration: Declaration, kind: str, title: str, label: str) ->
     return tables
 
 
+def category_tables(result: Result) -> list[Table]:
+    """One table per round of each voter category's votes and shares, counted in one pool (2015, 2020)."""
+    tables = []
+    for round_ in result.rounds:
+        for section in round_.sections:
+            if not section.categories:
+                continue
+            gone = f" ({', '.join(round_.eliminated)} eliminated)" if round_.eliminated else ""
+            tables.append(
+                Table(
+                    id=f"category-round-{round_.number}" + (f"-{section.id}" if len(round_.sections) > 1 else ""),
+                    title=f"By voter category, every round: round {round_.number}{gone}",
+                    columns=["category", *[f"{c}_{f}" for c in round_.continuing for f in ("votes", "percent")],
+                             "non_transferable", "valid"],
+                    headers=["Voter category", *[f"{c}: {f}" for c in round_.continuing for f in ("votes", "% of the category")],
+                             "Non-transferable", "Valid"],
+                    rows=[
+                        [c.name, *[cell for n in round_.continuing for cell in (c.votes[n], c.shares[n].percent)],
+                         c.non_transferable, c.valid]
+                        for c in section.categories
+                    ],
+                )
+            )
+    return tables
+
+
 def margin_tables(declaration: Declaration, found: list[Margin]) -> list[Table]:
     if not found:
         return []
@@ -489,7 +521,7 @@ def margin_tables(declaration: Declaration, found: list[Margin]) -> list[Table]:
             title="How close it was: each round's margins at the bottom and at the top",
             columns=["round", "where", "candidate", "against", "gap_percent", "gap_exact", "papers_for", "would_bring",
                      *[f"papers_{s.id}" for s in sections]],
-            headers=["Round", "Where", "Candidate", "Against", "Gap, points of the college", "Gap, exact",
+            headers=["Round", "Where", "Candidate", "Against", f"Gap, points of {whole(declaration.result)}", "Gap, exact",
                      "Papers for", "They would bring", *[f"{s.name}: papers needed" for s in sections]],
             rows=[
                 [m.round, m.where, m.candidate, m.against, m.gap.percent, m.gap.exact, m.papers_for, m.closes,
