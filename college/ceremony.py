@@ -50,6 +50,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
+from college import strict_json
 from college.contest import Committee, Contest, Member
 from college.errors import CollegeError, from_validation_error
 from college.model import Identifier, Model
@@ -558,7 +559,4 @@ def _load(model: type[Model], path: Path):
         data = path.read_bytes()
     except FileNotFoundError:
         raise CollegeError("file not found", file=str(path)) from None
-    try:
-        return model.model_validate_json(data)
-    except ValidationError as error:
-        raise from_validation_error(error, file=str(path)) from None
+    return strict_json.parse(model, data, file=str(path))

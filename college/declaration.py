@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from college import strict_json
 from college.count.breakdowns import GroupRounds
 from college.contest import Contest
 from college.count.rules import count
@@ -31,7 +32,7 @@ from college.signing import canonical, digest
 
 FORMAT = "college-declaration/1"
 
-Outcome = Literal["accepted", "rejected", "superseded", "late", "duplicate"]
+Outcome = Literal["accepted", "rejected", "superseded", "late", "flagged", "duplicate"]
 
 
 class BodyFigures(Model):
@@ -284,8 +285,5 @@ def read_declaration(path: str | Path) -> Declaration:
     path = Path(path)
     if not path.is_file():
         raise CollegeError("file not found", file=str(path))
-    try:
-        declaration = Declaration.model_validate_json(path.read_bytes())
-    except ValidationError as error:
-        raise from_validation_error(error, file=str(path)) from None
+    declaration = strict_json.parse(Declaration, path.read_bytes(), file=str(path))
     return check_declaration(declaration, str(path))

@@ -1,10 +1,15 @@
 """What becomes of each submission, and where every returning body stands: procedure only.
 
-DESIGN.md, Integrity, and issue 4: everything received is kept; the same bytes twice
-are one submission; a later valid return from the same body before the deadline
-supersedes the earlier one (both kept, the ledger says which counts); a return after
-the deadline is kept and recorded late, and counts only if the Procedures Committee's
-recorded decision admits it; a rejected submission is kept with its reasons.
+DESIGN.md, Integrity, and issues 4 and 15: everything received is kept; the same bytes
+twice are one submission, and so is the same signed return in other bytes (its identity
+is the hash of what was signed, `content`); a later valid return from the same body
+before the deadline supersedes the earlier one (both kept, the ledger says which
+counts), where "later" is the time the return says it was made, under its signature:
+a return made before the one that counts is refused (`older-return`), so an old sealed
+file brought back never restores old figures. A return after the deadline is kept and
+recorded late, and a return whose papers issued differ from the certified count with an
+explanation is recorded flagged: either counts only once the Procedures Committee's
+recorded decision admits it. A rejected submission is kept with its reasons.
 
 The ledger is the record: the standings are read from its entries (college/ledger.py),
 and every event is appended through `record`, which also appends what the event
@@ -36,12 +41,16 @@ LATE = "late"
 SUPERSEDED = "superseded"
 ADMITTED = "admitted"
 DUPLICATE = "duplicate"
+FLAGGED = "flagged"
 DECISION = "decision"
-OUTCOMES = (ACCEPTED, REJECTED, LATE)
+OUTCOMES = (ACCEPTED, REJECTED, LATE, FLAGGED, DUPLICATE)
+OLDER_RETURN = "older-return: made before the return that counts for this body, so it cannot supersede it"
+DUPLICATE_CONTENT = "duplicate-content: the same signed return was received before in other bytes: one submission"
 PROCEED_REASON = "count without missing returns"
 
 
 _UNKNOWN = datetime.max.replace(tzinfo=UTC)
+_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -55,9 +64,13 @@ class Standing:
     accepted: list[str] = field(default_factory=list)
     rejected: dict[str, list[str]] = field(default_factory=dict)  # digest -> reasons
     late: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)  # issued differs from certified, explained: for the committee
     admitted: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # the same signed return again, in other bytes
     received_at: dict[str, datetime] = field(default_factory=dict)
+    made_at: dict[str, datetime] = field(default_factory=dict)  # as signed in each decided return
+    contents: dict[str, str] = field(default_factory=dict)  # content (hash of the signed return) -> digest
 
     def receive(self, digest: str, when: datetime | None) -> None:
         """Keep `received` in the store's order of receipt, whatever order ingest recorded them in
@@ -74,9 +87,18 @@ class Standing:
 
     @property
     def counting(self) -> str | None:
-        """The return that counts: the latest received of those accepted or admitted, not superseded."""
+        """The return that counts: of those accepted or admitted, and not superseded, the one made last
+        (as its signature says; the one received last among returns that do not say)."""
         live = self._live()
-        return live[-1] if live else None
+        order = {d: (self.made_at.get(d, _UNDATED), n) for n, d in enumerate(live)}
+        return max(live, key=order.__getitem__) if live else None
+
+    def older_than_counting(self, made_at: datetime | None) -> bool:
+        """Whether a return made at `made_at` was made no later than the return that counts now."""
+        counting = self.counting
+        if counting is None or made_at is None or counting not in self.made_at:
+            return False
+        return made_at <= self.made_at[counting]
 
     def supersessions(self) -> list[dict]:
         """The `superseded` events still to record: every accepted or admitted return of this body
@@ -88,7 +110,11 @@ class Standing:
     @property
     def state(self) -> str:
         if self.counting:
-            return "accepted" if self.counting in self.accepted else "admitted late"
+            if self.counting in self.accepted:
+                return "accepted"
+            return "admitted late" if self.counting in self.late else "admitted"
+        if set(self.flagged) - set(self.admitted):
+            return "flagged"
         if self.late:
             return "late"
         if self.rejected:
@@ -116,20 +142,35 @@ class Standings:
         if kind == RECEIVED:
             when = entry.ids.get("received-at")
             body.receive(digest, datetime.fromisoformat(when) if when else None)
-        elif kind == ACCEPTED:
+            return
+        if entry.once_key == f"outcome:{digest}":
+            if "made-at" in entry.ids:
+                body.made_at[digest] = datetime.fromisoformat(entry.ids["made-at"])
+            if "content" in entry.ids:
+                body.contents.setdefault(entry.ids["content"], digest)
+        if kind == ACCEPTED:
             body.accepted.append(digest)
         elif kind == REJECTED:
             body.rejected[digest] = list(entry.reasons)
         elif kind == LATE:
             body.late.append(digest)
+        elif kind == FLAGGED:
+            body.flagged.append(digest)
+            if entry.ids.get("late") == "yes":
+                body.late.append(digest)
         elif kind == ADMITTED:
             body.admitted.append(digest)
         elif kind == SUPERSEDED:
             body.superseded.append(digest)
+        elif kind == DUPLICATE and entry.once_key == f"outcome:{digest}":
+            body.duplicates.append(digest)
 
     def outcome_of(self, digest: str) -> str | None:
         for body in self.bodies.values():
-            for event, digests in ((ACCEPTED, body.accepted), (REJECTED, body.rejected), (LATE, body.late)):
+            for event, digests in (
+                (ACCEPTED, body.accepted), (REJECTED, body.rejected), (FLAGGED, body.flagged), (LATE, body.late),
+                (DUPLICATE, body.duplicates),
+            ):
                 if digest in digests:
                     return event
         return REJECTED if digest in self.unattributed else None
@@ -143,15 +184,47 @@ def standings(contest: Contest, entries: Iterable[Entry]) -> Standings:
     return state
 
 
-def outcome_event(digest: str, body: str | None, accepted: bool, late: bool, reasons: list[str]) -> dict:
-    """The ledger event for one checked submission: accepted when valid and on time; late when
-    valid and after the deadline (recorded only: the committee may admit it); otherwise rejected
-    with every reason. What it supersedes follows from the standings (`Standing.supersessions`)."""
+def outcome_event(
+    digest: str, body: str | None, accepted: bool, late: bool, reasons: list[str], flags: Iterable[str] = ()
+) -> dict:
+    """The ledger event for one checked submission: accepted when valid and on time; flagged when
+    valid with a flag for the Procedures Committee; late when valid and after the deadline (flagged
+    and late both wait for the committee, which may admit them); otherwise rejected with every
+    reason. What it supersedes follows from the standings (`Standing.supersessions`)."""
+    flags = list(flags)
     if not accepted:
         return {"event": REJECTED, "object_hash": digest, "body": body, "reasons": reasons}
+    if flags:
+        why = flags + (["received after the returns deadline"] if late else [])
+        return {"event": FLAGGED, "object_hash": digest, "body": body, "reasons": why, "ids": {"late": "yes" if late else "no"}}
     if late:
         return {"event": LATE, "object_hash": digest, "body": body, "reasons": ["received after the returns deadline"]}
     return {"event": ACCEPTED, "object_hash": digest, "body": body, "reasons": []}
+
+
+def checked_event(state: Standings, item: Checked) -> dict:
+    """The outcome of one checked submission against where its body stands now: a signed return
+    already received in other bytes is a duplicate, a return made no later than the one that counts
+    is refused (`older-return`); otherwise `outcome_event`. The content and the time the return was
+    made (neither is a figure) are recorded, so the standings can order a body's returns."""
+    standing = state.bodies.get(item.body or "")
+    made_at = datetime.fromisoformat(item.made_at) if item.made_at else None
+    accepted, reasons = item.accepted, list(item.reasons)
+    seen = standing.contents.get(item.content) if standing is not None and item.content else None
+    if seen is not None and seen != item.digest:
+        event = {"event": DUPLICATE, "object_hash": item.digest, "body": standing.body,
+                 "reasons": [DUPLICATE_CONTENT], "ids": {"same-as": seen}}
+    else:
+        if accepted and standing is not None and standing.older_than_counting(made_at):
+            accepted, reasons = False, [OLDER_RETURN]
+        event = outcome_event(item.digest, standing.body if standing else None, accepted, item.late, reasons, item.flags)
+    extra = {f"flag-{i}": flag[:500] for i, flag in enumerate(item.flags)}
+    if item.content:
+        extra["content"] = item.content
+    if item.made_at:
+        extra["made-at"] = item.made_at
+    event["ids"] = event.get("ids", {}) | extra
+    return event
 
 
 def _superseded(body: str, replaced: str, by: str) -> dict:
@@ -159,9 +232,12 @@ def _superseded(body: str, replaced: str, by: str) -> dict:
 
 
 def admission_event(standing: Standing, digest: str, decided_by: str) -> dict:
-    """The committee admits a late return: it counts (and supersedes what counted before)."""
-    if digest not in standing.late:
-        raise CollegeError(f"{digest} is not a late return from {standing.body}", field="digest")
+    """The committee admits a late or flagged return: it counts (and supersedes what counted before,
+    unless it was made no later than that one, which it can never supersede)."""
+    if digest not in standing.late and digest not in standing.flagged:
+        raise CollegeError(f"{digest} is not a late or flagged return from {standing.body}", field="digest")
+    if digest != standing.counting and standing.older_than_counting(standing.made_at.get(digest)):
+        raise CollegeError(f"{digest} {OLDER_RETURN}", field="digest")
     return {"event": ADMITTED, "object_hash": digest, "body": standing.body, "reasons": [f"admitted by {decided_by}"]}
 
 
@@ -193,6 +269,12 @@ def proceed_event(contest: Contest, state: Standings, decided_by: str) -> dict:
 
 
 
+def inbox_ref(key: str) -> str:
+    """How the ledger names an inbox object: its key, or for a key longer than a ledger field holds
+    (S3 allows 1024 bytes) its start and the SHA-256 of the whole key."""
+    return key if len(key) <= 400 else f"{key[:200]}... sha256 {digest(key.encode('utf-8'))}"
+
+
 def inbox_key(data: bytes, now: datetime) -> str:
     """Where a submission waits for ingest: the time it was put, then the bytes' hash."""
     return f"{INBOX}/{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{digest(data)[:16]}.sealed"
@@ -218,7 +300,9 @@ class Arrival:
 
 @dataclass(frozen=True)
 class Checked:
-    """The outcome of checking one submission: procedure only (rules, never figures)."""
+    """The outcome of checking one submission: procedure only (rules, never figures). `content` is
+    the SHA-256 of the signed return (its identity) and `made_at` when it says it was made, once
+    its signature verified."""
 
     digest: str
     body: str | None
@@ -226,6 +310,8 @@ class Checked:
     late: bool
     reasons: tuple[str, ...]
     flags: tuple[str, ...]
+    content: str | None = None
+    made_at: str | None = None
 
 
 def record_arrivals(ledger: Ledger, arrivals: list[Arrival]) -> None:
@@ -233,17 +319,18 @@ def record_arrivals(ledger: Ledger, arrivals: list[Arrival]) -> None:
     first: dict[str, Arrival] = {}
     for arrival in sorted(arrivals, key=lambda a: (a.received_at, a.inbox_key)):
         seen = ledger.find(f"received:{arrival.digest}")
-        if arrival.digest in first or (seen is not None and seen.ids.get("inbox") != arrival.inbox_key):
+        ref = inbox_ref(arrival.inbox_key)
+        if arrival.digest in first or (seen is not None and seen.ids.get("inbox") != ref):
             ledger.append(
                 DUPLICATE, body=arrival.body, object_hash=arrival.digest,
                 reasons=["the same bytes were received before: one submission"],
-                ids={"inbox": arrival.inbox_key}, once_key=f"duplicate:{arrival.inbox_key}",
+                ids={"inbox": ref}, once_key=f"duplicate:{ref}",
             )
             continue
         first[arrival.digest] = arrival
         ledger.append(
             RECEIVED, body=arrival.body, object_hash=arrival.digest,
-            ids={"inbox": arrival.inbox_key, "size": str(arrival.size), "received-at": arrival.received_at}
+            ids={"inbox": ref, "size": str(arrival.size), "received-at": arrival.received_at}
             | ({"key-id": arrival.key_id} if arrival.key_id else {}),
             once_key=f"received:{arrival.digest}",
         )
@@ -258,8 +345,10 @@ def undecided(ledger: Ledger) -> list[Arrival]:
     ]
 
 
-def seen_inbox_keys(ledger: Ledger) -> set[str]:
-    return {e.ids["inbox"] for e in ledger.entries() if e.event in (RECEIVED, DUPLICATE) and "inbox" in e.ids}
+def new_inbox_keys(ledger: Ledger, store: Store) -> list[str]:
+    """Every object in the inbox the ledger has not yet recorded, whatever its name."""
+    seen = {e.ids["inbox"] for e in ledger.entries() if e.event in (RECEIVED, DUPLICATE) and "inbox" in e.ids}
+    return [key for key in store.list(f"{INBOX}/") if inbox_ref(key) not in seen]
 
 
 def record_outcomes(contest: Contest, ledger: Ledger, checked: list[Checked]) -> None:
@@ -276,10 +365,7 @@ def record_outcomes(contest: Contest, ledger: Ledger, checked: list[Checked]) ->
     for item in sorted(checked, key=lambda c: order[c.digest]):
         if ledger.find(f"outcome:{item.digest}") is not None:
             continue
-        body = item.body if item.body in state.bodies else None
-        event = outcome_event(item.digest, body, item.accepted, item.late, list(item.reasons))
-        event["ids"] = {f"flag-{i}": flag[:500] for i, flag in enumerate(item.flags)}
-        record(ledger, state, event, f"outcome:{item.digest}")
+        record(ledger, state, checked_event(state, item), f"outcome:{item.digest}")
 
 
 def issue_receipts(contest: Contest, ledger: Ledger, store: Store, signing_key) -> int:
@@ -314,6 +400,13 @@ class Rejection(Model):
     reasons: list[str]
 
 
+class Flagged(Model):
+    """A valid return waiting for the Procedures Committee, and the flags it carries (rules only)."""
+
+    submission: Hash
+    flags: list[str]
+
+
 class BodyStatus(Model):
     """One returning body's procedural state: which submissions, what became of each. No figures."""
 
@@ -321,13 +414,14 @@ class BodyStatus(Model):
     name: Name
     section: Identifier
     expected: bool = True  # every registered body is expected to return
-    state: Literal["accepted", "admitted late", "late", "rejected", "missing"]
+    state: Literal["accepted", "admitted", "admitted late", "flagged", "late", "rejected", "missing"]
     counting: Hash | None
     received: list[Hash]
     accepted: list[Hash]
     rejected: list[Rejection]
     superseded: list[Hash]
     late: list[Hash]
+    flagged: list[Flagged] = []
     admitted: list[Hash]
     duplicates: int
     missing: bool
@@ -360,12 +454,14 @@ def status(contest: Contest, entries: Iterable[Entry]) -> Status:
         if entry.event == DUPLICATE and entry.body:
             duplicates[entry.body] = duplicates.get(entry.body, 0) + 1
     proceed = next((e for e in entries if e.once_key == proceed_once_key(contest)), None)
+    flags = {e.object_hash: list(e.reasons) for e in entries if e.event == FLAGGED}
     bodies = [
         BodyStatus(
             body=s.body, name=s.name, section=s.section, state=s.state, counting=s.counting,
             received=s.received, accepted=s.accepted,
             rejected=[Rejection(submission=d, reasons=r) for d, r in s.rejected.items()],
-            superseded=s.superseded, late=s.late, admitted=s.admitted,
+            superseded=s.superseded, late=[d for d in s.late if d not in s.flagged], admitted=s.admitted,
+            flagged=[Flagged(submission=d, flags=flags.get(d, [])) for d in s.flagged],
             duplicates=duplicates.get(s.body, 0), missing=s.counting is None,
         )
         for s in state.bodies.values()

@@ -45,6 +45,7 @@ from typing import Annotated, Generic, TypeVar
 import tomlkit
 from pydantic import AwareDatetime, Field, ValidationError, field_validator, model_validator
 
+from college import strict_json
 from college.contest import Contest
 from college.errors import CollegeError, from_validation_error, pydantic_problems
 from college.model import Identifier, Model, Name, parse_toml
@@ -425,7 +426,7 @@ def read_rows(data: bytes, path: Path, model: type[RowModel]) -> list[tuple[str,
 
 def _json_items(text: str, path: Path) -> list[tuple[str, object]]:
     try:
-        items = json.loads(text)
+        items = strict_json.loads(text, file=str(path))
     except json.JSONDecodeError as error:
         where = f"{error.msg} at line {error.lineno} column {error.colno}"
         raise CollegeError(f"not valid JSON ({where})", file=str(path)) from None

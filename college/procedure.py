@@ -20,7 +20,7 @@ from college.ceremony import Ceremony
 from college.contest import Contest
 from college.declaration import CommitteeDecision, KeyCeremony, MissingBody, ProceduralRecord, ReturnRecord
 from college.errors import CollegeError
-from college.ingest import ADMITTED, DECISION, RECEIVED, proceed_once_key, standings
+from college.ingest import ADMITTED, DECISION, FLAGGED, RECEIVED, proceed_once_key, standings
 from college.ledger import Entry
 from college.count.result import TieDecision
 from college.signing import key_id
@@ -121,6 +121,8 @@ def procedural_record(contest: Contest, entries: list[Entry], ceremony: Ceremony
         decided = outcome[e.object_hash]
         result = "superseded" if e.object_hash in superseded else decided.event
         decision = "; ".join(admitted[e.object_hash].reasons) if e.object_hash in admitted else None
+        if decision is None and decided.event == FLAGGED:
+            decision = "not admitted by the Procedures Committee: not counted"
         returns.append(
             ReturnRecord(
                 body=e.body or "(unknown)",

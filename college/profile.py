@@ -26,6 +26,7 @@ from typing import Annotated
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from college import strict_json
 from college.contest import Contest
 from college.errors import CollegeError, from_validation_error
 
@@ -208,6 +209,7 @@ def profile_from_file(data: ProfileFile) -> Profile:
 def read_profile_json(path: Path, contest: Contest) -> Profile:
     try:
         raw = path.read_bytes()
+        strict_json.refuse_duplicates(raw, file=str(path), known=strict_json.model_fields(ProfileFile))
         data = ProfileFile.model_validate_json(raw)
     except ValidationError as error:
         raise from_validation_error(error, file=str(path)) from None

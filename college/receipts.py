@@ -26,6 +26,7 @@ from typing import Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import AwareDatetime, Field, ValidationError
 
+from college import strict_json
 from college.errors import CollegeError, from_validation_error, pydantic_problems
 from college.ledger import Entry, Hash, Ledger, Text
 from college.model import Model
@@ -34,7 +35,7 @@ from college.signing import canonical, digest, ed25519_public, key_id, sign, ver
 FORMAT = "college-receipt/1"
 DOMAIN = FORMAT  # the signature's domain prefix names the format and its version
 
-Outcome = Literal["accepted", "rejected", "superseded", "late", "duplicate"]
+Outcome = Literal["accepted", "rejected", "superseded", "late", "flagged", "duplicate"]
 
 
 class Received(Model):
@@ -119,10 +120,7 @@ def issue_receipt(
 
 def read_receipt(data: bytes, file: str = "receipt") -> SignedReceipt:
     """A receipt file's content, checked for shape (not for its signature)."""
-    try:
-        return SignedReceipt.model_validate_json(data)
-    except ValidationError as error:
-        raise from_validation_error(error, file=file) from None
+    return strict_json.parse(SignedReceipt, data, file=file)
 
 
 def verify_receipt(data: bytes, scrutineer_key: Ed25519PublicKey | str, ledger: Ledger | None = None) -> list[str]:
@@ -135,7 +133,9 @@ def verify_receipt(data: bytes, scrutineer_key: Ed25519PublicKey | str, ledger: 
     if isinstance(scrutineer_key, str):
         scrutineer_key = ed25519_public(scrutineer_key, field="--key")
     try:
-        raw = json.loads(data)
+        raw = strict_json.loads(data, known=strict_json.model_fields(SignedReceipt))
+    except strict_json.DuplicateKey as error:
+        return [f"{error.field}: {error.message}"]
     except ValueError:
         return ["receipt: not JSON"]
     try:

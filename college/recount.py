@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
 
+from college import strict_json
 from college.contest import load_contest
 from college.count.rules import count
 from college.declaration import Declaration, result_digest
@@ -118,10 +119,7 @@ def _read_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST
     if not path.is_file():
         raise CollegeError("not a recount bundle: no manifest.json", file=str(folder))
-    try:
-        return Manifest.model_validate_json(path.read_bytes())
-    except ValidationError as error:
-        raise from_validation_error(error, file=str(path)) from None
+    return strict_json.parse(Manifest, path.read_bytes(), file=str(path))
 
 
 def _check_files(folder: Path, manifest: Manifest) -> list[str]:
@@ -196,8 +194,10 @@ def verify_bundle(folder: str | Path) -> Verification:
     profiles = {sid: read_profile(folder / path, contest) for sid, path in manifest.sections.items()}
     decisions_path = folder / TIE_DECISIONS
     try:
-        decisions = TypeAdapter(list[TieDecision]).validate_json(decisions_path.read_bytes())
-        declared = Result.model_validate_json((folder / RESULT).read_bytes())
+        decisions_data = decisions_path.read_bytes()
+        strict_json.refuse_duplicates(decisions_data, file=str(decisions_path), known=strict_json.model_fields(TieDecision))
+        decisions = TypeAdapter(list[TieDecision]).validate_json(decisions_data)
+        declared = strict_json.parse(Result, (folder / RESULT).read_bytes(), file=str(folder / RESULT))
     except FileNotFoundError as error:
         raise CollegeError("missing from the bundle", file=str(error.filename)) from None
     except ValidationError as error:

@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from pydantic import AwareDatetime, Field, StrictInt, ValidationError
 
+from college import strict_json
 from college.contest import Contest, Count, Duplicate, Overvote, ReturningBody
 from college.errors import CollegeError, from_validation_error, pydantic_problems
 from college.model import Identifier, Model, Name
@@ -115,6 +116,10 @@ class Envelope(Model):
     signature: str = Field(description="Ed25519 over format, contest, affiliate, key id and the ciphertext's hash")
 
 
+ENVELOPE_FIELDS = strict_json.model_fields(Envelope)
+RETURN_FIELDS = strict_json.model_fields(Return)
+
+
 class Problem(Model):
     """One thing wrong with a return. `message` names the body and the rule, never a figure."""
 
@@ -131,6 +136,7 @@ class Problem(Model):
 RULES = {
     "envelope-too-large": "the file is larger than any return can be",
     "envelope-json": "the file is not a return envelope (not JSON)",
+    "duplicate-key": "a key is given twice, so two readers could take different values",
     "envelope-schema": "the envelope does not have the envelope's fields",
     "envelope-format": f"the envelope's format is not {ENVELOPE_FORMAT}",
     "envelope-base64": "not valid base64",
@@ -323,11 +329,10 @@ def read_return(path: str | Path) -> Return:
     """An unsealed return file; a problem is one CollegeError naming the file and field."""
     path = Path(path)
     try:
-        return Return.model_validate_json(path.read_bytes())
+        data = path.read_bytes()
     except FileNotFoundError:
         raise CollegeError("file not found", file=str(path)) from None
-    except ValidationError as error:
-        raise from_validation_error(error, file=str(path)) from None
+    return strict_json.parse(Return, data, file=str(path))
 
 
 # --- signing and sealing ------------------------------------------------------------------
@@ -438,6 +443,10 @@ def _read_envelope(data: bytes) -> tuple[Envelope, bytes, bytes]:
     if len(data) > MAX_ENVELOPE_BYTES:
         raise EnvelopeError(RULES["envelope-too-large"], rule="envelope-too-large", field="(file)")
     try:
+        strict_json.refuse_duplicates(data, known=ENVELOPE_FIELDS)
+    except strict_json.DuplicateKey as error:
+        raise EnvelopeError(RULES["duplicate-key"], rule="duplicate-key", field=error.field) from None
+    try:
         found = Envelope.model_validate_json(data)
     except ValidationError as error:
         problems = error.errors(include_url=False, include_input=False)
@@ -469,6 +478,7 @@ class Verdict:
     problems: list[Problem]
     flags: list[Problem]
     late: bool
+    content: str | None = None  # SHA-256 of the signed return's bytes: its identity, whatever bytes carried it
 
     @property
     def accepted(self) -> bool:
@@ -491,6 +501,7 @@ class Verdict:
             "key_id": env.key_id if env else None,
             "accepted": self.accepted,
             "late": self.late,
+            "content": self.content,
             "problems": [p.model_dump() for p in self.problems],
             "flags": [p.model_dump() for p in self.flags],
         }
@@ -622,14 +633,14 @@ def check_submission(
         raise CollegeError("the receipt time needs a time zone", field="received_at")
     _count_key_matches(contest, count_private_key)
     late = contest.returns_deadline is not None and received_at > contest.returns_deadline
-    found, ret, problems = None, None, []
+    found, ret, problems, content = None, None, [], None
     try:
-        found, ret, problems = _open(data, contest, count_private_key, received_at)
+        found, ret, problems, content = _open(data, contest, count_private_key, received_at)
     except Exception:  # a defect, not bad input; still a verdict, so one file never stops the others
         problems = [Problem(field="(file)", rule="internal", message="the return could not be checked: please report")]
     errors = [p for p in problems if p.severity == "error"]
     flags = [p for p in problems if p.severity == "flag"]
-    return Verdict(digest(data), received_at, found, ret, errors, flags, late)
+    return Verdict(digest(data), received_at, found, ret, errors, flags, late, content)
 
 
 def check_envelope(data: bytes, contest: Contest) -> tuple[Envelope | None, list[Problem]]:
@@ -661,32 +672,38 @@ def _provenance(data: bytes, contest: Contest) -> tuple[Envelope | None, bytes, 
 
 def _open(
     data: bytes, contest: Contest, count_private_key: X25519PrivateKey, received_at: datetime
-) -> tuple[Envelope | None, Return | None, list[Problem]]:
+) -> tuple[Envelope | None, Return | None, list[Problem], str | None]:
+    """The envelope, the return, its problems, and the content (hash of the signed bytes) once its signature verified."""
     found, ciphertext, problems = _provenance(data, contest)
     if problems:
-        return found, None, problems
+        return found, None, problems, None
     body = contest.body(found.affiliate)
     who = _who(contest, found.affiliate)
     public = ed25519_public(body.public_key)
     payload = unseal(ciphertext, count_private_key, seal_info(found.contest, found.affiliate))
     if payload is None:
-        return found, None, [_problem(who, "ciphertext", "unsealed")]
+        return found, None, [_problem(who, "ciphertext", "unsealed")], None
     signed = _split_payload(payload)
     if signed is None:
-        return found, None, [_problem(who, "(payload)", "payload-shape")]
+        return found, None, [_problem(who, "(payload)", "payload-shape")], None
     body_bytes, signature = signed
     # The signature covers the exact bytes that are then parsed: nothing is re-serialised.
     if not verify(public, FORMAT, body_bytes, signature):
-        return found, None, [_problem(who, "signature", "return-signature")]
+        return found, None, [_problem(who, "signature", "return-signature")], None
+    content = digest(body_bytes)
+    try:
+        strict_json.refuse_duplicates(body_bytes, known=RETURN_FIELDS)
+    except strict_json.DuplicateKey as error:
+        return found, None, [_problem(who, error.field, "duplicate-key")], content
     try:
         ret = Return.model_validate_json(body_bytes)
     except ValidationError as error:
         if any(item["type"] == "json_invalid" for item in error.errors(include_url=False, include_input=False)):
-            return found, None, [_problem(who, "(payload)", "payload-json")]
-        return found, None, _schema_problems(error, who)
+            return found, None, [_problem(who, "(payload)", "payload-json")], content
+        return found, None, _schema_problems(error, who), content
     problems = _rules(ret, contest, body, who)
     if ret.affiliate != found.affiliate:
         problems.append(_problem(who, "affiliate", "return-affiliate"))
     if ret.made_at > received_at + CLOCK_SKEW:
         problems.append(_problem(who, "made_at", "made-after-receipt"))
-    return found, ret, problems
+    return found, ret, problems, content

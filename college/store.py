@@ -36,8 +36,15 @@ from college.errors import CollegeError
 from college.signing import digest
 
 # Segments of letters, digits, '.', '_', '=', '+', '-', not starting with '.', so that no
-# key climbs out of the store ("..") or collides with a local temporary file (".tmp-").
+# key climbs out of the store ("..").
 _SEGMENT = re.compile(r"^[A-Za-z0-9_=+-][A-Za-z0-9._=+-]{0,199}$")
+# The inbox holds names the store did not choose: an uploader (or an S3 client) may name an
+# object anything, with spaces, newlines or a leading dot, and every one must be received
+# (issue 15 item 3). Under inbox/ a segment is any text but "/", NUL, "." and "..".
+INBOX_PREFIX = "inbox/"
+_INBOX_SEGMENT = re.compile(r"^(?!\.{1,2}$)[^/\x00]{1,255}$")
+# Where a local store writes an object before linking it to its name: outside every key.
+_TEMPORARY = ".tmp"
 
 
 class StoreConflict(CollegeError):
@@ -50,6 +57,8 @@ class NotInStore(CollegeError):
 
 def check_key(key: str) -> str:
     parts = key.split("/")
+    if key.startswith(INBOX_PREFIX) and len(parts) > 1 and all(_INBOX_SEGMENT.match(part) for part in parts[1:]):
+        return key
     if not key or not all(_SEGMENT.match(part) for part in parts):
         raise CollegeError(f"not a store key: {key!r} (plain path segments, none starting with '.')", field="key")
     return key
@@ -127,7 +136,11 @@ class LocalStore(Store):
             path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
             raise CollegeError("a key cannot sit under another key", file=self.uri, field=key) from None
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        # Written aside first, under a folder no key can name, so that a put in progress is never
+        # listed, even in the inbox, where names may start with a dot.
+        folder = self.root / _TEMPORARY
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder)
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
@@ -166,12 +179,13 @@ class LocalStore(Store):
         folder = self.root.joinpath(*prefix.split("/")[:-1]) if "/" in prefix else self.root
         keys = []
         for base, dirs, files in os.walk(folder):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
             relative = Path(base).relative_to(self.root).as_posix()
+            if relative == "." or not f"{relative}/".startswith(INBOX_PREFIX):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]  # puts in progress, and scraps
             for name in files:
-                if name.startswith("."):
-                    continue  # a put in progress
                 key = name if relative == "." else f"{relative}/{name}"
+                if not key.startswith(INBOX_PREFIX) and name.startswith("."):
+                    continue  # not an object the store wrote (an editor's or a copier's scrap)
                 if key.startswith(prefix):
                     keys.append(key)
         return sorted(keys)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
+from college import strict_json
 from college.count.breakdowns import GroupRounds, Reader, group_rounds
 from college.contest import BodyKind, Contest
 from college.count.rules import count, parts_of
@@ -140,4 +141,4 @@ def tally_bytes(value: Tally) -> bytes:
 
 
 def read_tally(data: bytes) -> Tally:
-    return Tally.model_validate_json(data)
+    return strict_json.parse(Tally, data, file="tally")

@@ -28,14 +28,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
 from college.ingest import (
-    INBOX,
     RECEIVED_PREFIX,
     Arrival,
     Checked,
     issue_receipts,
     record_arrivals,
     record_outcomes,
-    seen_inbox_keys,
+    new_inbox_keys,
     standings,
     undecided,
 )
@@ -93,6 +92,8 @@ def check(store: Store, contest: Contest, arrivals: list[Arrival]) -> list[Check
                 verdict.late,
                 tuple(f"{p.rule}: {p.message}" for p in verdict.problems),
                 tuple(f"{p.rule}: {p.message}" for p in verdict.flags),
+                verdict.content,
+                verdict.ret.made_at.isoformat() if verdict.ret is not None else None,
             )
         )
     return checked
@@ -105,8 +106,7 @@ def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     where = store_from(store, default=contest.store)
     ledger = Ledger(where)
     receipts_key = receipt_key()
-    seen = seen_inbox_keys(ledger)
-    keys = [k for k in where.list(f"{INBOX}/") if k not in seen]
+    keys = new_inbox_keys(ledger, where)
     batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
     arrivals = [a for f in receive_batch.map(unmapped(where), batches) for a in f.result()] if batches else []
     record_arrivals(ledger, arrivals)

@@ -119,7 +119,7 @@ def ingest_without_prefect(contest: Contest, store: Store) -> None:
     from flows.secrets import receipt_key
 
     ledger = Ledger(store)
-    keys = [k for k in store.list(f"{rules.INBOX}/") if k not in rules.seen_inbox_keys(ledger)]
+    keys = rules.new_inbox_keys(ledger, store)
     rules.record_arrivals(ledger, [steps.receive(store, key) for key in keys])
     pending = rules.undecided(ledger)
     checked = steps.check.fn(store, contest, pending) if pending else []

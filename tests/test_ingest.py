@@ -224,12 +224,12 @@ def test_a_late_return_does_not_displace_the_one_on_time_until_admitted(contest)
     assert union.counting == sha("late") and union.superseded == [sha("on-time")] and union.state == "admitted late"
 
 
-def test_only_a_late_return_can_be_admitted(contest):
+def test_only_a_late_or_flagged_return_can_be_admitted(contest):
     run = Pipeline(contest)
     run.decide("on-time", UNION)
     run.decide("bad", UNION, accepted=False, reasons=["scrutineer: not the registered one"])
     for label in ("on-time", "bad", "never-received"):
-        with pytest.raises(CollegeError, match="is not a late return from makers-union"):
+        with pytest.raises(CollegeError, match="is not a late or flagged return from makers-union"):
             admission_event(run.state().bodies[UNION], sha(label), "Procedures Committee")
 
 

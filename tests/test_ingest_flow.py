@@ -246,8 +246,10 @@ def test_a_file_the_store_cannot_give_now_stops_nothing_and_is_received_on_the_n
     monkeypatch.setattr(ingest_module, "store_from", lambda uri=None, default=None: store)
     ingest(str(college.contest_file), store.uri)
     outcomes = every_receipt_verifies(college, store)
-    assert outcomes[digest(files["society-02"])] == "accepted"
+    assert outcomes[digest(files["society-02"])] == "rejected"
     no_entry_twice(store)
-    # received by the store before the correction, so superseded by it, though recorded after it
+    # made before the correction (as its signature says), so it never replaces it, whenever it is recorded
     society = next(b for b in status(college.contest, Ledger(store).entries()).bodies if b.body == "society-02")
-    assert society.superseded == [digest(files["society-02"])] and society.counting == digest(files["society-02-fixed"])
+    [rejection] = society.rejected
+    assert rejection.submission == digest(files["society-02"]) and rejection.reasons[0].startswith("older-return")
+    assert society.counting == digest(files["society-02-fixed"])

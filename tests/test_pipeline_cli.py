@@ -46,7 +46,7 @@ def ingested(world):
     files = [
         ("society-01", college.sealed("society-01"), ON_TIME),
         ("society-02", first, ON_TIME + timedelta(minutes=2)),
-        ("society-02-fixed", college.sealed("society-02", made_at=(ON_TIME - timedelta(minutes=1)).isoformat()),
+        ("society-02-fixed", college.sealed("society-02", made_at=(ON_TIME + timedelta(minutes=2)).isoformat()),
          ON_TIME + timedelta(minutes=3)),
         ("society-03", college.sealed("society-03", papers_returned=1), ON_TIME + timedelta(minutes=4)),
         ("society-04", college.sealed("society-04"), NOW),
@@ -138,7 +138,7 @@ def test_admit_records_the_committees_decision_and_the_late_return_then_counts(i
     late = sha["society-04"]
     result = run("admit", college.contest_file, late[:12], "--by", "Procedures Committee", "--store", store.root)
     assert result.exit_code == 0, result.output
-    assert f"admitted the late return {late} from society-04" in result.output
+    assert f"admitted the return {late} from society-04" in result.output
     entry = Ledger(store).find(f"admitted:{late}")
     assert entry.event == "admitted" and entry.ids["decided-by"] == "Procedures Committee"
     state = json.loads(run("status", college.contest_file, "--store", store.root, "--format", "json").output)
@@ -155,7 +155,7 @@ def test_admit_records_the_committees_decision_and_the_late_return_then_counts(i
 def test_only_a_late_return_can_be_admitted(ingested, label):
     college, store, sha = ingested
     result = run("admit", college.contest_file, sha[label], "--by", "Procedures Committee", "--store", store.root)
-    assert result.exit_code == 2 and "names no late return" in result.output
+    assert result.exit_code == 2 and "names no late or flagged return" in result.output
 
 
 def test_proceed_records_the_decision_naming_the_missing_bodies_once(ingested):

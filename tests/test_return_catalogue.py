@@ -22,6 +22,7 @@ from college import returns
 from college.returns import envelope, seal_payload, signed_payload
 from college.signing import canonical, public_text, seal, sign
 from tests.test_returns import BEFORE, CANDIDATES, World, make_world
+from tests.test_store import aws, make_s3, moto_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +129,30 @@ def _too_large(w):
     return b" " * (returns.MAX_ENVELOPE_BYTES + 1)
 
 
+def _envelope_with_a_second(key: str, value: str):
+    """The envelope's clear JSON with `key` given again at the end (an envelope naming two affiliates)."""
+    def build(w):
+        data = w.sealed(w.document())
+        return data[:-1] + b"," + json.dumps(key).encode() + b":" + json.dumps(value).encode() + b"}"
+
+    return build
+
+
+def _return_with_a_second(text: str):
+    """A return signed and sealed properly whose signed bytes give a key twice: `text` is appended
+    to the return's top-level object, or to its first profile row when it starts with "row:"."""
+    def build(w):
+        body = canonical(w.document())
+        if text.startswith("row:"):
+            at = body.index(b"}", body.index(b'"profile":[{'))
+            body = body[:at] + b"," + text.removeprefix("row:").encode() + body[at:]
+        else:
+            body = body[:-1] + b"," + text.encode() + b"}"
+        return _signed_bytes(body)(w)
+
+    return build
+
+
 # (case, builder, rule, field)
 CATALOGUE = [
     ("empty file", lambda w: b"", "envelope-json", "(file)"),
@@ -191,6 +216,12 @@ CATALOGUE = [
     ("an unknown return format", _doc(format="college-return/2"), "schema.literal_error", "format"),
     ("a ranking that is not a list", _rows({"ranking": "Ann Example", "count": 93_177, "breakdown": None}),
      "schema.list_type", "profile.2.ranking"),
+    # Issue 15 item 1: a key given twice, read differently by different readers, is refused.
+    ("an envelope naming two affiliates", _envelope_with_a_second("affiliate", "fabian-readers"), "duplicate-key", "affiliate"),
+    ("an envelope with two signatures", _envelope_with_a_second("signature", "AAAA"), "duplicate-key", "signature"),
+    ("a return giving valid twice", _return_with_a_second('"valid":100'), "duplicate-key", "valid"),
+    ("a profile row giving its count twice", _return_with_a_second('row:"count":1'), "duplicate-key", "profile.0.count"),
+    ("an unknown key given twice", _return_with_a_second('"zz":1,"zz":2'), "duplicate-key", "(unknown key)"),
 ]
 
 
@@ -300,3 +331,151 @@ def test_a_late_return_and_an_explained_one_are_not_in_the_catalogue_of_refusals
     late = world.check(world.sealed(world.document()), received_at=world.contest.returns_deadline + timedelta(hours=1))
     assert late.accepted and late.late
     assert world.check(world.sealed(world.document()), received_at=BEFORE).accepted
+
+
+# --- hostile sequences: what a return does to the ones before it (issue 15 items 2, 3, 6) -------
+# These need the ledger: each goes through the ingest steps (no Prefect) over a local store.
+
+
+@pytest.fixture
+def college_world(tmp_path, monkeypatch):
+    from college.store import LocalStore
+    from tests.ingest_world import make_college
+
+    college = make_college(tmp_path, bodies=3)
+    for name, value in college.environment().items():
+        monkeypatch.setenv(name, value)
+    return college, LocalStore(tmp_path / "store")
+
+
+def _ingest(college, store, *files: tuple[str, bytes]):
+    from college.ingest import standings
+    from college.ledger import Ledger
+    from tests.ingest_world import ingest_without_prefect
+
+    for name, data in files:
+        store.put(f"inbox/{name}", data)
+    ingest_without_prefect(college.contest, store)
+    return standings(college.contest, Ledger(store).entries())
+
+
+def _reserialised(data: bytes) -> dict[str, bytes]:
+    """The same sealed return in other bytes, as whoever holds the file can make them."""
+    envelope_ = json.loads(data)
+    signature = envelope_["signature"]
+    # 64 bytes in base64 end "x==": the last letter's low 4 bits are not data, so another letter decodes the same
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = alphabet.index(signature[-3])
+    recoded = signature[:-3] + alphabet[last ^ 1] + "=="
+    assert base64.b64decode(recoded, validate=True) == base64.b64decode(signature)
+    return {
+        "indented": json.dumps(envelope_, indent=4).encode(),
+        "reordered": json.dumps(dict(reversed(list(envelope_.items())))).encode(),
+        "base64 re-encoded": json.dumps({**envelope_, "signature": recoded}).encode(),
+    }
+
+
+def test_a_superseded_return_in_other_bytes_is_a_duplicate_and_never_replaces_the_correction(college_world):
+    from college.ingest import DUPLICATE
+    from college.ledger import Ledger
+
+    college, store = college_world
+    old = college.sealed("society-01", made_at="2026-08-30T10:00:00+00:00")
+    correction = college.sealed("society-01", made_at="2026-08-30T11:00:00+00:00")
+    state = _ingest(college, store, ("1-old.sealed", old), ("2-correction.sealed", correction))
+    counting = state.bodies["society-01"].counting
+    assert counting == digest_of(correction)
+    replays = _reserialised(old) | {f"correction {k}": v for k, v in _reserialised(correction).items()}
+    state = _ingest(college, store, *((f"3-{label}.sealed", data) for label, data in replays.items()))
+    assert state.bodies["society-01"].counting == counting
+    entries = Ledger(store).entries()
+    for data in replays.values():
+        outcome = next(e for e in entries if e.once_key == f"outcome:{digest_of(data)}")
+        assert outcome.event == DUPLICATE and outcome.reasons[0].startswith("duplicate-content")
+        assert store.exists(f"receipts/{digest_of(data)}.json")
+
+
+def test_a_return_made_before_the_one_that_counts_never_supersedes_it(college_world):
+    from college.ledger import Ledger
+
+    college, store = college_world
+    newer = college.sealed("society-02", made_at="2026-08-30T11:00:00+00:00")
+    older = college.sealed("society-02", made_at="2026-08-30T10:00:00+00:00")  # other content, signed, but older
+    same_time = college.sealed("society-02", made_at="2026-08-30T11:00:00+00:00", explanation="other content, same time")
+    resealed = college.sealed("society-02", made_at="2026-08-30T11:00:00+00:00")  # the same signed return, sealed anew
+    state = _ingest(college, store, ("1-newer.sealed", newer), ("2-older.sealed", older))
+    assert state.bodies["society-02"].counting == digest_of(newer)
+    outcome = Ledger(store).find(f"outcome:{digest_of(older)}")
+    assert outcome.event == "rejected" and outcome.reasons[0].startswith("older-return")
+    _ingest(college, store, ("3-same-time.sealed", same_time), ("4-resealed.sealed", resealed))
+    ledger = Ledger(store)
+    assert ledger.find(f"outcome:{digest_of(same_time)}").reasons[0].startswith("older-return")
+    assert ledger.find(f"outcome:{digest_of(resealed)}").event == "duplicate"
+    later = college.sealed("society-02", made_at="2026-08-30T12:00:00+00:00")
+    assert _ingest(college, store, ("5-later.sealed", later)).bodies["society-02"].counting == digest_of(later)
+
+
+ODD_NAMES = ["with a space.sealed", "new\nline.sealed", ".leading-dot.sealed", "tab\tand ünïcode", "..."]
+
+
+def test_every_inbox_object_is_received_whatever_its_name(college_world):
+    from college.ingest import RECEIVED
+    from college.ledger import Ledger
+
+    college, store = college_world
+    files = [(name, college.sealed("society-03", made_at=f"2026-08-30T1{n}:00:00+00:00")) for n, name in enumerate(ODD_NAMES)]
+    _ingest(college, store, *files)
+    received = {e.ids["inbox"]: e for e in Ledger(store).entries() if e.event == RECEIVED}
+    for name, data in files:
+        assert received[f"inbox/{name}"].object_hash == digest_of(data)
+        assert store.exists(f"receipts/{digest_of(data)}.json")
+
+
+def test_an_odd_inbox_name_is_received_from_s3_too(tmp_path, monkeypatch, aws, moto_server):  # noqa: F811
+    from college.ingest import RECEIVED, new_inbox_keys
+    from college.ledger import Ledger
+    from tests.ingest_world import ingest_without_prefect, make_college
+
+    college = make_college(tmp_path, bodies=3)
+    for name, value in college.environment().items():
+        monkeypatch.setenv(name, value)
+    store = make_s3(moto_server)
+    data = college.sealed("society-01")
+    store.client.put_object(Bucket=store.bucket, Key=f"{store.prefix}/inbox/.odd name (moto cannot carry a newline)", Body=data)
+    ingest_without_prefect(college.contest, store)
+    ledger = Ledger(store)
+    assert [e.ids["inbox"] for e in ledger.entries() if e.event == RECEIVED] == ["inbox/.odd name (moto cannot carry a newline)"]
+    assert new_inbox_keys(ledger, store) == []
+    assert store.exists(f"receipts/{digest_of(data)}.json")
+
+
+def test_a_flagged_return_waits_for_the_committee_and_shows_in_status(college_world):
+    from college.ingest import ADMITTED, admission_event, record, status
+    from college.ledger import Ledger
+
+    college, store = college_world
+    body = next(b for b in college.contest.register if b.id == "society-01")
+    flagged = college.sealed("society-01", papers_issued=body.certified_members + 11_604_073,
+                             explanation="a second mailing to members who moved")
+    state = _ingest(college, store, ("flagged.sealed", flagged))
+    standing = state.bodies["society-01"]
+    assert standing.counting is None and standing.state == "flagged" and "society-01" in state.missing
+    report = status(college.contest, Ledger(store).entries())
+    row = next(b for b in report.bodies if b.body == "society-01")
+    assert row.state == "flagged" and row.flagged[0].submission == digest_of(flagged)
+    assert row.flagged[0].flags[0].startswith("issued-not-certified-explained")
+    assert "11604073" not in report.model_dump_json()
+    from college.procedure import procedural_record
+
+    [record_] = procedural_record(college.contest, Ledger(store).entries()).returns  # what the NEC report shows
+    assert record_.outcome == "flagged" and record_.decision.startswith("not admitted")
+    assert record_.reasons[0].startswith("issued-not-certified-explained")
+    ledger = Ledger(store)
+    record(ledger, state, admission_event(standing, digest_of(flagged), "Procedures Committee"), f"{ADMITTED}:x")
+    assert state.bodies["society-01"].counting == digest_of(flagged)
+
+
+def digest_of(data: bytes) -> str:
+    from college.signing import digest
+
+    return digest(data)

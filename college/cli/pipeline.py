@@ -136,6 +136,10 @@ def status_command(
             if sha not in body.admitted:
                 out.print(f"late {body.body} {sha}: the committee may admit it (college admit)",
                           markup=False, highlight=False, soft_wrap=True)
+        for flagged in body.flagged:
+            if flagged.submission not in body.admitted:
+                out.print(f"flagged {body.body} {flagged.submission}: waits for the committee (college admit): "
+                          f"{'; '.join(flagged.flags)}", markup=False, highlight=False, soft_wrap=True)
     for item in report.unattributed:
         out.print(f"rejected, no registered body {item.submission[:16]}: {'; '.join(item.reasons)}",
                   markup=False, highlight=False, soft_wrap=True)
@@ -148,8 +152,8 @@ def _full_digest(prefix: str, candidates: list[str]) -> str:
     prefix = prefix.lower()
     found = sorted({d for d in candidates if d.startswith(prefix)}) if len(prefix) >= 8 else []
     if len(found) != 1:
-        why = "names no late return" if not found else "is ambiguous"
-        raise CollegeError(f"{prefix!r} {why}: give the late return's SHA-256 (college status lists them)", field="SHA256")
+        why = "names no late or flagged return" if not found else "is ambiguous"
+        raise CollegeError(f"{prefix!r} {why}: give its SHA-256 (college status lists them)", field="SHA256")
     return found[0]
 
 
@@ -165,15 +169,15 @@ def _after_deadline(contest) -> None:
 @clean_errors
 def admit(
     contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")],
-    sha256: Annotated[str, typer.Argument(metavar="SHA256", help="the late return (its SHA-256, or a unique prefix)")],
+    sha256: Annotated[str, typer.Argument(metavar="SHA256", help="the late or flagged return (its SHA-256, or a unique prefix)")],
     by: ByOption,
     store: StoreOption = None,
 ) -> None:
-    """Record the Procedures Committee's decision to admit a late return: it then counts."""
+    """Record the Procedures Committee's decision to admit a late or flagged return: it then counts."""
     contest = load_contest(contest_file)
     ledger = Ledger(store_from(store or None, default=contest.store))
     state = standings(contest, ledger.entries())
-    late = {d: s for s in state.bodies.values() for d in s.late}
+    late = {d: s for s in state.bodies.values() for d in [*s.late, *s.flagged]}
     sha = _full_digest(sha256, list(late))
     standing = late[sha]
     event = admission_event(standing, sha, by) | {"ids": {"decided-by": by}}
@@ -182,7 +186,7 @@ def admit(
         out.print(f"already admitted: {standing.body} {sha}", highlight=False, soft_wrap=True)
         return
     record(ledger, state, event, f"{ADMITTED}:{sha}")
-    out.print(f"admitted the late return {sha} from {standing.body} ({standing.name}), decided by {by}",
+    out.print(f"admitted the return {sha} from {standing.body} ({standing.name}), decided by {by}",
               markup=False, highlight=False, soft_wrap=True)
 
 
