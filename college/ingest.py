@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from college.anchor import amendments, anchored_hash
 from college.contest import Contest
 from college.errors import CollegeError
 from college.ledger import Entry, Hash, Ledger
@@ -434,6 +435,16 @@ class Unattributed(Model):
     reasons: list[str]
 
 
+class AmendmentStatus(Model):
+    """A signed amendment of the contest file the committee recorded."""
+
+    position: int
+    previous: Hash
+    current: Hash
+    reason: str
+    decided_by: str
+
+
 class Status(Model):
     """`college status`: where every returning body stands, from the ledger alone."""
 
@@ -444,6 +455,8 @@ class Status(Model):
     unattributed: list[Unattributed]
     missing: list[Identifier]
     proceed_decided_by: str | None = None  # set once the committee has decided to count without the missing
+    contest_file: Hash | None = None  # SHA-256 of the contest file the count runs on (anchored, then amended)
+    amendments: list[AmendmentStatus] = []
 
 
 def status(contest: Contest, entries: Iterable[Entry]) -> Status:
@@ -474,4 +487,6 @@ def status(contest: Contest, entries: Iterable[Entry]) -> Status:
         unattributed=[Unattributed(submission=d, reasons=r) for d, r in state.unattributed.items()],
         missing=state.missing,
         proceed_decided_by=proceed.ids.get("decided-by") if proceed else None,
+        contest_file=anchored_hash(entries),
+        amendments=[AmendmentStatus(**vars(a)) for a in amendments(entries)],
     )

@@ -14,7 +14,9 @@ machines sharing a store never fork the chain, with no lock of their own.
 
 What a chain cannot show by itself is a tail cut off, or a tail rewritten wholesale
 with fresh hashes: a receipt holds the position and hash of its entry, so checking
-receipts against the ledger (`college.receipts.verify_receipt`) anchors it.
+receipts against the ledger (`college.receipts.verify_receipt`) anchors it up to that
+entry, and a ledger given the party scrutineer's key (`signer`) signs a checkpoint of
+its size and head after every append (college/checkpoints.py), which anchors the rest.
 
 Embargo: entries hold procedure only (who, what object, which event, which rule). No
 figure of a return or result ever goes into an entry: `reasons` carry rule names and
@@ -30,8 +32,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import Field, ValidationError
 
+from college.checkpoints import checkpoint_key, sign_checkpoint
 from college.errors import CollegeError
 from college.model import Identifier, Model
 from college.signing import canonical, digest
@@ -113,10 +117,15 @@ class Ledger:
     that keeps losing the race for the next position tries again.
     """
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime] = _now, max_attempts: int = 10_000):
+    def __init__(
+        self, store: Store, *, clock: Callable[[], datetime] = _now, max_attempts: int = 10_000,
+        signer: Ed25519PrivateKey | None = None,
+    ):
         self.store = store
         self.clock = clock
         self.max_attempts = max_attempts
+        self.signer = signer  # the party scrutineer's key: signs a checkpoint after every append
+        self._head_signed = False
         self._entries: list[Entry] = []  # entries are write-once, so what was read stays true
         self._once: dict[str, Entry] = {}
         self._listed = False
@@ -145,6 +154,7 @@ class Ledger:
         with self._lock:
             for _ in range(self.max_attempts):
                 self._catch_up()
+                self._sign_head_once()  # a crash between an append and its checkpoint is made good
                 if once_key is not None and once_key in self._once:
                     return self._once[once_key]
                 position = len(self._entries)
@@ -170,8 +180,26 @@ class Ledger:
                 except StoreConflict:
                     continue  # another appender took this position: read it, then try the next
                 self._add(entry)
+                self._checkpoint(entry)
                 return entry
         raise CollegeError(f"could not append after {self.max_attempts} attempts", file=self.store.uri, field="ledger")
+
+    def _checkpoint(self, entry: Entry) -> None:
+        """Sign the ledger's size and head, write-once; someone else's checkpoint of that size stands."""
+        if self.signer is None:
+            return
+        size = entry.position + 1
+        try:
+            self.store.put(checkpoint_key(size), sign_checkpoint(self.signer, size, entry.hash, self.clock()))
+        except StoreConflict:
+            pass
+
+    def _sign_head_once(self) -> None:
+        if self.signer is None or self._head_signed:
+            return
+        self._head_signed = True
+        if self._entries and not self.store.exists(checkpoint_key(len(self._entries))):
+            self._checkpoint(self._entries[-1])
 
     # --- reading -------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from college.signing import canonical, digest, ed25519_public, key_id, sign, ver
 FORMAT = "college-receipt/1"
 DOMAIN = FORMAT  # the signature's domain prefix names the format and its version
 
-Outcome = Literal["accepted", "rejected", "superseded", "late", "flagged", "duplicate"]
+Outcome = Literal["accepted", "rejected", "superseded", "late", "flagged", "duplicate", "recorded"]
 
 
 class Received(Model):
@@ -169,7 +169,7 @@ def _ledger_problems(receipt: Receipt, ledger: Ledger) -> list[str]:
     problems = []
     if entry.hash != receipt.ledger.hash:
         problems.append(f"ledger.hash: the entry at position {position} is not the one this receipt names")
-    elif entry.object_hash is not None and entry.object_hash != receipt.received.sha256:
+    elif receipt.received.sha256 not in (entry.object_hash, entry.ids.get("decision")) and entry.object_hash is not None:
         problems.append(f"ledger: the entry at position {position} records another object")
     problems.extend(
         f"ledger: {problem}"

@@ -13,7 +13,9 @@ from pathlib import Path
 from pydantic import BaseModel, TypeAdapter
 
 from college.ceremony import Ceremony, Contribution
+from college.checkpoints import SignedCheckpoint
 from college.contest import Contest
+from college.decisions import SignedDecision
 from college.declaration import Declaration
 from college.electorate import Voter
 from college.history import PublishedFigures
@@ -48,6 +50,8 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "nominations-outcome": NominationsOutcome,
     "ledger-entry": LedgerEntry,
     "receipt": SignedReceipt,
+    "checkpoint": SignedCheckpoint,
+    "decision": SignedDecision,
     "status": Status,
     "selection": Selection,
     "meeting-tallies": MeetingTallies,

@@ -7,7 +7,9 @@ Issue 6 item 1 and seed 003 items 21-28:
 3. the counting returns (accepted or admitted, not superseded) are opened with the
    count key, aggregated one person one vote per section and counted (college/tally.py);
 4. a tie under the `refer` policy pauses the flow for the committee's decision, naming
-   only the tied candidates; the decision is recorded in the ledger and the count resumes;
+   only the tied candidates; the members sign the decision and the scrutineer records it
+   (`college decision record`), which resumes the count: the flow goes on only with a
+   recorded decision a quorum signed, never on whatever input resumed it;
 5. the tally is sealed to the declaration key, which nobody holds whole, and stored;
    only the sealed object's hash goes into the ledger.
 
@@ -30,22 +32,22 @@ from college.ceremony import seal_result
 from college.contest import Contest
 from college.ingest import RECEIVED, RECEIVED_PREFIX
 from college.ledger import Ledger
-from college.procedure import (
-    COUNTED, SEALED, ReferredTie, counting_returns, referred_event, tie_decision_event, tie_decisions,
-)
+from college.anchor import check_contest
+from college.decisions import check_recorded_decisions
+from college.errors import CollegeError
+from college.procedure import COUNTED, SEALED, TIE, ReferredTie, counting_returns, referred_event, tie_decisions
 from college.count.result import TieDecision
 from college.returns import check_submission
 from college.model import parse_toml
 from college.store import Store, store_from
 from college.tally import tally, tally_bytes
-from flows.secrets import count_key
+from flows.secrets import count_key, receipt_key
 from flows.tasks import Withheld, embargoed
 
 class TieDecisionInput(RunInput):
-    """What the Procedures Committee gives a count paused on a referred tie."""
+    """What resumes a count paused on a referred tie: the SHA-256 of the signed decision now recorded."""
 
-    eliminate: str
-    decided_by: str = "Procedures Committee"
+    decision: str
 
 
 @embargoed("open, tally and seal")
@@ -74,17 +76,20 @@ def open_tally_and_seal(
 @flow(name="count", log_prints=False)
 def count(contest_file: str, store: str | None = None, pause_timeout: int = 3600) -> str:
     """Count the standing returns and seal the result; returns the sealed result's store key."""
-    contest_text = Path(contest_file).read_text(encoding="utf-8")
+    contest_bytes = Path(contest_file).read_bytes()
+    contest_text = contest_bytes.decode("utf-8")
     contest = parse_toml(Contest, contest_text, contest_file)
     where = store_from(store, default=contest.store)
-    ledger = Ledger(where)
+    ledger = Ledger(where, signer=receipt_key())
+    check_contest(ledger, contest, contest_bytes, contest_file)
+    check_recorded_decisions(ledger, contest)
     counting = counting_returns(contest, ledger.entries(), datetime.now(UTC))
     received_at = {e.object_hash: e.ids["received-at"] for e in ledger.entries() if e.event == RECEIVED}
     while True:
         outcome = open_tally_and_seal(where, contest, contest_text, counting, received_at, tie_decisions(ledger.entries()))
         if not isinstance(outcome, ReferredTie):
             break
-        decide_tie(ledger, ReferredTie(outcome.round, outcome.tied, str(flow_run.id)), pause_timeout)
+        decide_tie(ledger, contest, ReferredTie(outcome.round, outcome.tied, str(flow_run.id)), pause_timeout)
     sealed = outcome.removeprefix(f"{SEALED}/")
     ledger.append(
         COUNTED, object_hash=sealed, ids={"returns": str(len(counting)), "contest": contest.id},
@@ -93,29 +98,33 @@ def count(contest_file: str, store: str | None = None, pause_timeout: int = 3600
     return outcome
 
 
-def decide_tie(ledger: Ledger, tie: ReferredTie, timeout: int) -> None:
-    """Pause for the committee, naming only the tied candidates; record its decision."""
+def decide_tie(ledger: Ledger, contest: Contest, tie: ReferredTie, timeout: int) -> None:
+    """Pause for the committee, naming only the tied candidates, until its signed decision is recorded."""
     ledger.append(**referred_event(tie))
     get_run_logger().warning(
-        "Round %s: %s are tied for lowest; the Procedures Committee must decide who is eliminated",
+        "Round %s: %s are tied for lowest; the Procedures Committee must decide who is eliminated "
+        "(college decision tie, sign, record)",
         tie.round, " and ".join(tie.tied),
     )
-    decision = pause_flow_run(
+    pause_flow_run(
         wait_for_input=TieDecisionInput.with_initial_data(description=f"Round {tie.round}: eliminate one of {', '.join(tie.tied)}"),
         timeout=timeout,
         poll_interval=2,
         key=f"tie-round-{tie.round}",
     )
-    ledger.append(**tie_decision_event(tie, decision.eliminate, decision.decided_by))
+    recorded = ledger.find(f"{TIE}:{tie.round}")
+    if recorded is None:
+        raise CollegeError(f"round {tie.round}: resumed, but no signed decision on the tie is recorded", field="ledger")
+    check_recorded_decisions(ledger, contest)
 
 
-def resume_paused_count(tie: ReferredTie, eliminate: str, decided_by: str) -> bool:
-    """Give the committee's decision to the count paused on `tie`, which records it and
-    resumes; False if no paused run is waiting (it timed out, or its process ended)."""
+def resume_paused_count(tie: ReferredTie, decision: str) -> bool:
+    """Tell the count paused on `tie` that the committee's signed decision (its SHA-256) is recorded;
+    False if no paused run is waiting (it timed out, or its process ended)."""
     if not tie.flow_run:
         return False
     try:
-        resume_flow_run(UUID(tie.flow_run), run_input={"eliminate": eliminate, "decided_by": decided_by})
+        resume_flow_run(UUID(tie.flow_run), run_input={"decision": decision})
     except Exception:  # noqa: BLE001 - the run has gone; the decision then goes into the ledger
         return False
     return True

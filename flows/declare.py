@@ -29,7 +29,9 @@ from college.ceremony import (
     open_declaration_key,
     open_result,
 )
+from college.anchor import check_contest
 from college.contest import Contest, load_contest
+from college.decisions import check_recorded_decisions
 from college.declaration import Declaration, build_declaration, read_declaration
 from college.errors import CollegeError
 from college.ledger import Ledger
@@ -40,6 +42,7 @@ from college.reports.tables import build_report, statement_markdown
 from college.signing import canonical, digest
 from college.store import Store, store_from
 from college.tally import read_tally
+from flows.secrets import receipt_key
 from flows.tasks import embargoed
 
 DECLARATIONS = "declarations"
@@ -124,7 +127,9 @@ def declare(contest_file: str, ceremony_file: str, contributions: list[str], out
     ceremony = load_ceremony(ceremony_file)
     check_ceremony(ceremony, contest)
     where = store_from(store, default=contest.store)
-    ledger = Ledger(where)
+    ledger = Ledger(where, signer=receipt_key())
+    check_contest(ledger, contest, Path(contest_file).read_bytes(), contest_file)
+    check_recorded_decisions(ledger, contest)
     sealed_hash = sealed_result_hash(ledger)
     shares = [load_contribution(path) for path in contributions]
     # Before anything is opened: a bad contribution is named, fewer than the quorum refused

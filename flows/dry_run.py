@@ -18,15 +18,20 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from college.ceremony import contribute, open_share
+from college.checkpoints import verify_checkpoints
 from college.contest import Contest
-from college.ingest import DUPLICATE, RECEIPTS, RECEIVED_PREFIX, inbox_key, proceed_event, standings
-from college.ledger import Ledger
+from college.decisions import decision_subject, propose, record_decision, sign_ed25519
+from college.ingest import DUPLICATE, RECEIPTS, RECEIVED_PREFIX, inbox_key, standings
+from college.ceremony import MemberKeys
+from college.ledger import Entry, Ledger
 from college.procedure import ReferredTie, open_ties, tie_decisions
 from college.receipts import verify_receipt
 from college.dry_run.rehearsal import Rehearsal, rehearse
@@ -45,7 +50,7 @@ class Stages:
     ingest: Callable[[str, str], object]  # (contest file, store URI)
     count: Callable[..., str]  # (contest file, store URI, pause_timeout=) -> the sealed result's store key
     declare: Callable[[str, str, list[str], str, str], object]  # (contest, ceremony, contributions, out, store)
-    resume: Callable[[ReferredTie, str, str], bool]  # gives the committee's decision to a paused count
+    resume: Callable[[ReferredTie, str], bool]  # tells a paused count the committee's signed decision (its hash) is recorded
 
 
 @dataclass
@@ -107,14 +112,14 @@ def dry_run(
 
     step("ingest: receive, check, record, acknowledge")
     stages.ingest(str(contest_file), where.uri)
-    ledger = Ledger(where)
+    ledger = Ledger(where, signer=world.receipt_key)
     state = standings(contest, ledger.entries())
     if state.missing:
-        step(f"the committee decides to proceed without {', '.join(state.missing)}")
-        ledger.append(**proceed_event(contest, state, "DRY RUN Procedures Committee"))
+        step(f"the committee decides, and {len(DECLARING_MEMBERS)} members sign, to proceed without {', '.join(state.missing)}")
+        committee_decides(world.committee_keys, world.receipt_key, contest, contest_file, ledger, "proceed")
 
     step("count under embargo" + (" (the committee will be asked to break a tie)" if world.tied else ""))
-    with _committee_on_ties(ledger, contest, stages.resume):
+    with _committee_on_ties(world, ledger, contest, contest_file, stages.resume):
         sealed_key = stages.count(str(contest_file), where.uri, pause_timeout=600)
 
     step(f"{len(DECLARING_MEMBERS)} of {len(world.ceremony.committee.members)} members contribute their shares")
@@ -135,11 +140,24 @@ def _wait_until(moment: datetime) -> None:
     time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()) + 0.05)
 
 
+def committee_decides(
+    member_keys: Mapping[str, MemberKeys], receipt_key: Ed25519PrivateKey, contest: Contest, contest_file: Path,
+    ledger: Ledger, kind: str, **given: str,
+) -> Entry:
+    """The dry run's committee takes a decision: proposed, signed by the declaring members, recorded."""
+    signed = propose(contest, kind, decision_subject(kind, contest, ledger, **given), ledger)
+    for member in DECLARING_MEMBERS:
+        signed = sign_ed25519(signed, contest.committee.member(member), member_keys[member].signing)
+    return record_decision(ledger, contest, contest_file.read_bytes(), signed, receipt_key)
+
+
 class _committee_on_ties:
     """While the count runs, the dry run's committee answers a referred tie by the documented lot."""
 
-    def __init__(self, ledger: Ledger, contest: Contest, resume: Callable[[ReferredTie, str, str], bool]):
-        self.ledger, self.contest, self.resume = Ledger(ledger.store), contest, resume
+    def __init__(self, world: Rehearsal, ledger: Ledger, contest: Contest, contest_file: Path,
+                 resume: Callable[[ReferredTie, str], bool]):
+        self.world, self.contest_file, self.resume = world, contest_file, resume
+        self.ledger, self.contest = Ledger(ledger.store, signer=ledger.signer), contest
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -152,15 +170,18 @@ class _committee_on_ties:
         self.thread.join(timeout=10)
 
     def _watch(self) -> None:
-        answered: set[int] = set()
+        recorded: dict[int, tuple] = {}  # round -> (tie, decision): recorded, the paused run not yet resumed
         while not self.stop.wait(1.0):
             for tie in open_ties(self.ledger.entries()):
-                if tie.round in answered:
-                    continue
+                if tie.flow_run is None:
+                    continue  # referred before the run was named: look again
                 eliminate, _ = lot_draw(self.contest.lot_seed or "dry run", self.contest.id, tie.round, tie.tied)
-                # Not paused yet (or no run named): try again on the next look.
-                if self.resume(tie, eliminate, "DRY RUN Procedures Committee (by lot)"):
-                    answered.add(tie.round)
+                entry = committee_decides(self.world.committee_keys, self.world.receipt_key, self.contest, self.contest_file,
+                                          self.ledger, "tie", eliminate=eliminate)
+                recorded[tie.round] = (tie, entry.ids["decision"])
+            for round_, (tie, decision) in list(recorded.items()):
+                if self.resume(tie, decision):  # not paused yet: try again on the next look
+                    del recorded[round_]
 
 
 def _contribute(world: Rehearsal, folder: Path, sealed_hash: str) -> list[Path]:
@@ -207,6 +228,8 @@ def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger) -> 
         found.append(Check("tie referred to the committee", "decided", "decided" if decided else "not decided", reason))
     problems = ledger.verify()
     found.append(Check("ledger verifies", "0 problems", f"{len(problems)} problems"))
+    unsigned = verify_checkpoints(ledger, world.receipt_key.public_key())
+    found.append(Check("every entry under a checkpoint the scrutineer signed", "0 problems", f"{len(unsigned)} problems"))
     lost = [s.label for s in world.submissions if store.get(f"{RECEIVED_PREFIX}/{digest(s.data)}") != s.data]
     found.append(Check("every received byte string retrievable by its hash", "0 lost", f"{len(lost)} lost"))
     bad = [key for key in store.list(f"{RECEIPTS}/") if verify_receipt(store.get(key), world.receipt_key.public_key(), ledger)]

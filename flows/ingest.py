@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from college.anchor import check_contest
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
 from college.ingest import (
@@ -104,8 +106,9 @@ def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     """Receive and check everything in the inbox; returns how many bodies stand in each state."""
     contest = load_contest(contest_file)
     where = store_from(store, default=contest.store)
-    ledger = Ledger(where)
     receipts_key = receipt_key()
+    ledger = Ledger(where, signer=receipts_key)
+    check_contest(ledger, contest, Path(contest_file).read_bytes(), contest_file)
     keys = new_inbox_keys(ledger, where)
     batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
     arrivals = [a for f in receive_batch.map(unmapped(where), batches) for a in f.result()] if batches else []

@@ -16,6 +16,8 @@ import tomlkit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from college.ceremony import MemberKeys
+from college.dry_run.rehearsal import dry_run_committee
 from college.contest import Contest
 from college.ledger import Ledger
 from college.returns import seal_payload, signed_payload
@@ -43,6 +45,7 @@ class College:
     receipt_key: Ed25519PrivateKey
     contest: Contest
     contest_file: Path
+    member_keys: dict[str, MemberKeys]  # the Procedures Committee's (seed 003's six, quorum three)
 
     def document(self, body_id: str, **changes) -> dict:
         """A return that passes every rule; `changes` override its fields."""
@@ -71,6 +74,7 @@ def make_college(folder: Path, bodies: int = 4, deadline: datetime | None = None
     """Every body is an affiliate (unions need the declaration figure, societies do not)."""
     ids = body_ids(bodies)
     keys = {body: Ed25519PrivateKey.generate() for body in ids}
+    committee, member_keys = dry_run_committee(quorum=3)
     count_key = X25519PrivateKey.generate()
     data = {
         "id": contest_id,
@@ -97,12 +101,13 @@ def make_college(folder: Path, bodies: int = 4, deadline: datetime | None = None
         ],
         "returns_deadline": deadline or datetime.now(UTC) + timedelta(days=1),
         "count_public_key": public_text(count_key),
+        "committee": committee.model_dump(mode="json"),
     }
     contest = Contest.model_validate(data)
     folder.mkdir(parents=True, exist_ok=True)
     contest_file = folder / "contest.toml"
     contest_file.write_text(tomlkit.dumps(data))
-    return College(keys, count_key, Ed25519PrivateKey.generate(), contest, contest_file)
+    return College(keys, count_key, Ed25519PrivateKey.generate(), contest, contest_file, member_keys)
 
 
 def put_at(store: Store, key: str, data: bytes, at: datetime) -> None:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from college.ceremony import contribute, key_ceremony, open_share
 from college.dry_run.rehearsal import dry_run_committee
-from college.contest import Contest
+from college.contest import Contest, load_contest
 from college.count.rules import count as independent_count
 from college.errors import CollegeError
 from college.ledger import Ledger
@@ -130,6 +130,7 @@ class World:
 def counted(prefect_server, tmp_path_factory):
     """Ingest and count (with the tie referred and decided); the declaration is left to the tests."""
     from flows.count import count, resume_paused_count
+    from flows.dry_run import committee_decides
     from flows.ingest import ingest
 
     root = tmp_path_factory.mktemp("embargo")
@@ -144,10 +145,16 @@ def counted(prefect_server, tmp_path_factory):
     ingest(str(world.contest_file), store.uri)
     ledger = Ledger(store)
 
-    def committee() -> None:  # the committee answers the paused count
+    def committee() -> None:  # the committee signs its decision, the scrutineer records it, the count resumes
+        decision = None
+        contest = load_contest(world.contest_file)
         for _ in range(120):
-            referred = open_ties(Ledger(store).entries())
-            if referred and resume_paused_count(referred[0], "Cal Tied", "Committee"):
+            referred = [t for t in open_ties(Ledger(store).entries()) if t.flow_run]
+            if referred and decision is None:
+                decision = committee_decides(world.member_keys, world.receipt_key, contest, world.contest_file,
+                                             Ledger(store, signer=world.receipt_key), "tie", eliminate="Cal Tied")
+                tie = referred[0]
+            if decision is not None and resume_paused_count(tie, decision.ids["decision"]):
                 return
             time.sleep(1)
 
@@ -163,6 +170,7 @@ def test_nothing_of_a_figure_is_anywhere_before_the_declaration(counted, capfd):
     sentinels = world.sentinels()
     assert "3141592" in sentinels and any("/" in s for s in sentinels)
     sealed_folders = [root / "store" / "inbox", root / "store" / "received", root / "store" / "sealed"]
+    sealed_folders.append(root / "store" / "contests")  # the anchored contest file: public, its register's counts certified beforehand
     hits = scan_files(Path(os.environ["PREFECT_HOME"]), sentinels)
     hits += scan_sqlite(prefect_database(), sentinels)
     hits += scan_files(root / "store", sentinels, skip=sealed_folders)
@@ -179,7 +187,15 @@ def test_the_tie_paused_the_count_and_the_committee_s_decision_is_recorded(count
     events = [e.event for e in ledger.entries()]
     assert events.index("referred") < events.index("decision") < events.index("counted")
     decision = next(e for e in ledger.entries() if e.event == "decision")
-    assert decision.ids["eliminate"] == "Cal Tied" and decision.ids["decided-by"] == "Committee"
+    assert decision.ids["eliminate"] == "Cal Tied" and decision.ids["decided-by"].count("DRY RUN") == 3
+    assert store_has_the_signed_decision(ledger, decision)
+
+
+def store_has_the_signed_decision(ledger, entry) -> bool:
+    from college.decisions import read_decision
+
+    signed = read_decision(ledger.store.get(f"decisions/{entry.ids['decision']}"))
+    return signed.decision.subject["eliminate"] == "Cal Tied" and len(signed.signatures) == 3
 
 
 def test_two_members_cannot_open_the_result_and_a_bad_share_is_named(counted, tmp_path):
@@ -205,7 +221,8 @@ def test_three_members_declare_the_result_an_independent_count_gives(counted, tm
     three = [world.contribution(m, tmp_path, sealed_hash) for m in ("nec-chair", "cac-chair", "jpc-co-convenor")]
     folder = declare(str(world.contest_file), str(world.ceremony_file), [str(p) for p in three], str(tmp_path / "out"), store.uri)
     declaration = read_declaration(Path(folder) / "declaration.json")
-    assert declaration.result == world.expected([TieDecision(round=1, eliminate="Cal Tied", decided_by="Committee")])
+    signed_by = next(e for e in ledger.entries() if e.event == "decision").ids["decided-by"]
+    assert declaration.result == world.expected([TieDecision(round=1, eliminate="Cal Tied", decided_by=signed_by)])
     assert declaration.result.tie_breaks[0].method.value == "refer"
     assert sorted(declaration.declared_by) == sorted(world.committee.member(m).name for m in ("nec-chair", "cac-chair", "jpc-co-convenor"))
     assert not declaration.dry_run

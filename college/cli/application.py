@@ -75,4 +75,18 @@ StoreOption = Annotated[
         help="a folder, file:///path or s3://bucket/prefix (else the contest file's store)",
     ),
 ]
-ByOption = Annotated[str, typer.Option("--by", metavar="NAME", help="who decided, for the record (the Procedures Committee)")]
+
+
+PASSPHRASE_VARIABLE = "COLLEGE_KEY_PASSPHRASE"
+
+
+def passphrase(confirm: bool = False) -> str:
+    """A key file's passphrase: from COLLEGE_KEY_PASSPHRASE (for scripts) or a hidden prompt, never an
+    argument kept in shell history; with neither a variable nor a terminal, one clear line."""
+    value = os.environ.get(PASSPHRASE_VARIABLE)
+    if value:
+        return value
+    try:
+        return typer.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+    except (typer.Abort, EOFError):  # no terminal to ask at (or the prompt was closed)
+        raise CollegeError(f"no passphrase: set {PASSPHRASE_VARIABLE} or run the command at a terminal", field="passphrase") from None

@@ -1,5 +1,5 @@
-"""`college tally`, `college decide`, `college declare` and `college dry-run`: the count under
-embargo, the committee's decisions and the declaration, run through the Prefect flows.
+"""`college tally`, `college declare` and `college dry-run`: the count under embargo and the
+declaration, run through the Prefect flows (the committee's decisions are `college decision`).
 
 The flows live in `flows/` (orchestration); they are imported inside each command so that
 `college/` itself never imports Prefect, and so that commands which do not run a flow
@@ -14,12 +14,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.application import ByOption, StoreOption, app, clean_errors, out
+from college.cli.application import StoreOption, app, clean_errors, out
 from college.contest import load_contest
 from college.errors import CollegeError
-from college.ledger import Ledger
-from college.procedure import open_ties, tie_decision_event
-from college.store import store_from
 
 
 
@@ -35,31 +32,6 @@ def tally(
 
     sealed = count(str(contest_file), store)
     out.print(f"sealed result stored as {sealed}; only its hash is in the ledger. Nothing is shown before the declaration.")
-
-
-@app.command()
-@clean_errors
-def decide(
-    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")],
-    eliminate: Annotated[str, typer.Option("--eliminate", help="the tied candidate the committee eliminates")],
-    by: ByOption,
-    store: StoreOption = None,
-) -> None:
-    """Record the Procedures Committee's decision on a tie referred to it, and resume the paused count."""
-    contest = load_contest(contest_file)
-    ledger = Ledger(store_from(store, default=contest.store))
-    waiting = open_ties(ledger.entries())
-    if not waiting:
-        raise CollegeError(f"no tie is waiting for the committee in contest {contest.id}", field="ledger")
-    tie = waiting[-1]
-    decision = tie_decision_event(tie, eliminate, by)  # refuses a candidate who is not tied
-    from flows.count import resume_paused_count
-
-    if resume_paused_count(tie, eliminate, by):
-        out.print(f"round {tie.round}: decision sent to the paused count, which records it and resumes")
-        return
-    ledger.append(**decision)
-    out.print(f"round {tie.round}: decision recorded in the ledger; run `college tally` again to resume")
 
 
 @app.command()

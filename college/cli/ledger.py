@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from college.cli.application import StoreOption, app, clean_errors, err, out
+from college.checkpoints import latest_checkpoint, read_checkpoint, verify_checkpoints
 from college.errors import CollegeError
 from college.ledger import Ledger
 from college.receipts import read_receipt, verify_receipt
@@ -34,19 +35,75 @@ def _problems(problems) -> None:
     raise typer.Exit(1)
 
 
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", metavar="PUBKEY", help="the party scrutineer's public key: base64, or a file holding it"),
+]
+
+
+def _public_key(key: str) -> str:
+    path = Path(key)
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else key.strip()
+
+
 @ledger_app.command("verify")
 @clean_errors
-def verify_ledger(store: StoreOption = None) -> None:
-    """Check every entry's hash, position and link; name the position of anything wrong."""
+def verify_ledger(
+    store: StoreOption = None,
+    key: KeyOption = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option("--checkpoint", help="a checkpoint published to you (college ledger checkpoint); repeat for several"),
+    ] = None,
+) -> None:
+    """Check every entry's hash, position and link, and with --key the checkpoints the party's
+    scrutineer signed (kept in the store, and those published to you): a cut tail or an entry
+    appended without the key is caught. Names the position of anything wrong."""
     ledger = _ledger(store)
-    problems = ledger.verify()
+    problems = [str(p) for p in ledger.verify()]
+    if checkpoint and key is None:
+        raise CollegeError("a checkpoint is checked with the scrutineer's public key: give --key", field="--key")
+    if key is not None:
+        published = [(str(path), _read(path)) for path in checkpoint or []]
+        problems += verify_checkpoints(ledger, _public_key(key), published)
     if problems:
         _problems(problems)
     head = ledger.head()
+    signed = " and every entry is under a checkpoint the scrutineer signed" if key is not None else \
+        " (checkpoints not checked: give --key)"
     if head is None:
         out.print(f"the ledger in {ledger.store.uri} is empty", soft_wrap=True)
     else:
-        out.print(f"the ledger verifies: {head.position + 1} entries, head {head.position} {head.hash}", highlight=False, soft_wrap=True)
+        out.print(f"the ledger verifies{signed}: {head.position + 1} entries, head {head.position} {head.hash}",
+                  highlight=False, soft_wrap=True)
+
+
+@ledger_app.command("checkpoint")
+@clean_errors
+def checkpoint_command(
+    store: StoreOption = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="write it to this file (else print it)")] = None,
+) -> None:
+    """The latest signed checkpoint (the ledger's size and head), to publish to the bodies and the committee."""
+    ledger = _ledger(store)
+    data = latest_checkpoint(ledger)
+    if data is None:
+        raise CollegeError("no checkpoint yet: the ledger is empty or was written without the scrutineer's key",
+                           file=ledger.store.uri)
+    if out_file is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+        return
+    out_file.write_bytes(data)
+    signed = read_checkpoint(data)
+    out.print(f"checkpoint of {signed.checkpoint.size} entries, head {signed.checkpoint.head}, written to {out_file}",
+              markup=False, highlight=False, soft_wrap=True)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CollegeError("file not found", file=str(path)) from None
 
 
 @ledger_app.command("show")
@@ -90,9 +147,7 @@ def verify_receipt_command(
         data = receipt.read_bytes()
     except FileNotFoundError:
         raise CollegeError("file not found", file=str(receipt)) from None
-    key_path = Path(key)
-    public = key_path.read_text(encoding="utf-8").strip() if key_path.is_file() else key.strip()
-    problems = verify_receipt(data, public, _ledger(store) if store else None)
+    problems = verify_receipt(data, _public_key(key), _ledger(store) if store else None)
     if problems:
         _problems(problems)
     signed = read_receipt(data).receipt

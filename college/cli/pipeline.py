@@ -1,4 +1,4 @@
-"""`college submit|ingest|status|admit|proceed`: returns into the pipeline, and the record of what became of them.
+"""`college submit|ingest|status`: returns into the pipeline, and the record of what became of them.
 
 Everything printed is procedure (bodies, hashes, states, rules), never a figure of a
 return. The ingest flow is imported only inside `college ingest`: `college/` never
@@ -17,21 +17,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.application import ByOption, StoreOption, app, clean_errors, out
+from college.cli.application import StoreOption, app, clean_errors, out
 from college.contest import load_contest
 from college.errors import CollegeError
-from college.ingest import (
-    ADMITTED,
-    admission_event,
-    inbox_key,
-    proceed_event,
-    proceed_once_key,
-    receipt_key,
-    record,
-    record_supersessions,
-    standings,
-    status,
-)
+from college.ingest import inbox_key, receipt_key, status
 from college.ledger import Ledger
 from college.signing import digest
 from college.store import store_from
@@ -134,75 +123,19 @@ def status_command(
                       markup=False, highlight=False, soft_wrap=True)
         for sha in body.late:
             if sha not in body.admitted:
-                out.print(f"late {body.body} {sha}: the committee may admit it (college admit)",
+                out.print(f"late {body.body} {sha}: the committee may admit it (college decision admit)",
                           markup=False, highlight=False, soft_wrap=True)
         for flagged in body.flagged:
             if flagged.submission not in body.admitted:
-                out.print(f"flagged {body.body} {flagged.submission}: waits for the committee (college admit): "
+                out.print(f"flagged {body.body} {flagged.submission}: waits for the committee (college decision admit): "
                           f"{'; '.join(flagged.flags)}", markup=False, highlight=False, soft_wrap=True)
     for item in report.unattributed:
         out.print(f"rejected, no registered body {item.submission[:16]}: {'; '.join(item.reasons)}",
                   markup=False, highlight=False, soft_wrap=True)
     decided = f" (the committee decided to count without them: {report.proceed_decided_by})" if report.proceed_decided_by else ""
     out.print(f"missing: {', '.join(report.missing) or 'none'}{decided}", markup=False, highlight=False, soft_wrap=True)
-
-
-def _full_digest(prefix: str, candidates: list[str]) -> str:
-    """A submission named by its SHA-256 or a unique prefix of it (at least 8 hex digits)."""
-    prefix = prefix.lower()
-    found = sorted({d for d in candidates if d.startswith(prefix)}) if len(prefix) >= 8 else []
-    if len(found) != 1:
-        why = "names no late or flagged return" if not found else "is ambiguous"
-        raise CollegeError(f"{prefix!r} {why}: give its SHA-256 (college status lists them)", field="SHA256")
-    return found[0]
-
-
-def _after_deadline(contest) -> None:
-    if contest.returns_deadline is not None and datetime.now(UTC) <= contest.returns_deadline:
-        raise CollegeError(
-            f"the returns deadline ({contest.returns_deadline.isoformat()}) has not passed: the committee decides after it",
-            field="returns_deadline",
-        )
-
-
-@app.command()
-@clean_errors
-def admit(
-    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")],
-    sha256: Annotated[str, typer.Argument(metavar="SHA256", help="the late or flagged return (its SHA-256, or a unique prefix)")],
-    by: ByOption,
-    store: StoreOption = None,
-) -> None:
-    """Record the Procedures Committee's decision to admit a late or flagged return: it then counts."""
-    contest = load_contest(contest_file)
-    ledger = Ledger(store_from(store or None, default=contest.store))
-    state = standings(contest, ledger.entries())
-    late = {d: s for s in state.bodies.values() for d in [*s.late, *s.flagged]}
-    sha = _full_digest(sha256, list(late))
-    standing = late[sha]
-    event = admission_event(standing, sha, by) | {"ids": {"decided-by": by}}
-    if sha in standing.admitted:
-        record_supersessions(ledger, state, standing)  # what a crash after the admission may have left out
-        out.print(f"already admitted: {standing.body} {sha}", highlight=False, soft_wrap=True)
-        return
-    record(ledger, state, event, f"{ADMITTED}:{sha}")
-    out.print(f"admitted the return {sha} from {standing.body} ({standing.name}), decided by {by}",
-              markup=False, highlight=False, soft_wrap=True)
-
-
-@app.command()
-@clean_errors
-def proceed(contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")], by: ByOption, store: StoreOption = None) -> None:
-    """Record the Procedures Committee's decision to count without the bodies whose returns are missing."""
-    contest = load_contest(contest_file)
-    _after_deadline(contest)
-    ledger = Ledger(store_from(store or None, default=contest.store))
-    earlier = ledger.find(proceed_once_key(contest))
-    if earlier is not None:
-        out.print(f"already decided by {earlier.ids.get('decided-by')} at {earlier.time.isoformat()} (ledger position {earlier.position})",
+    if report.contest_file:
+        out.print(f"contest file: sha256 {report.contest_file}", markup=False, highlight=False, soft_wrap=True)
+    for amendment in report.amendments:
+        out.print(f"amended (ledger position {amendment.position}, signed by {amendment.decided_by}): {amendment.reason}",
                   markup=False, highlight=False, soft_wrap=True)
-        return
-    entry = ledger.append(**proceed_event(contest, standings(contest, ledger.entries()), by))
-    missing = [v for k, v in entry.ids.items() if k.startswith("missing-")]
-    out.print(f"recorded: count without {', '.join(missing)}, decided by {by} (ledger position {entry.position})",
-              markup=False, highlight=False, soft_wrap=True)
