@@ -74,6 +74,17 @@ def anchored_contest(ledger: Ledger) -> tuple[Contest, bytes] | None:
     return parse_toml(Contest, data, contest_key(sha)), data
 
 
+def verify_anchor(entries: list[Entry], data: bytes, file: str) -> None:
+    """Refuse a contest file that differs from the one anchored now (nothing anchored yet: nothing to refuse)."""
+    current = anchored_hash(entries)
+    if current is not None and digest(data) != current:
+        raise CollegeError(
+            f"differs from the contest file anchored in the ledger (sha256 {current[:16]}...): a change needs the "
+            "committee's signed amendment (`college decision amend`), recorded before it is used",
+            file=file, field="contest file",
+        )
+
+
 def check_contest(ledger: Ledger, contest: Contest, data: bytes, file: str) -> Entry:
     """Anchor the contest file at the ledger's first event, or refuse a file that differs from the
     one anchored (and not covered by a recorded amendment). Returns the anchoring entry."""
@@ -86,13 +97,7 @@ def check_contest(ledger: Ledger, contest: Contest, data: bytes, file: str) -> E
             CONTEST, object_hash=sha, ids={"sha256": sha, "contest": contest.id},
             reasons=["the contest file the count runs on"], once_key=CONTEST,
         )
-    current = anchored_hash(entries)
-    if sha != current:
-        raise CollegeError(
-            f"differs from the contest file anchored in the ledger (sha256 {current[:16]}...): a change needs the "
-            "committee's signed amendment (`college decision amend`), recorded before it is used",
-            file=file, field="contest file",
-        )
+    verify_anchor(entries, data, file)
     if anchor.ids.get("contest") != contest.id:  # cannot differ for the same bytes; a guard against a forged entry
         raise CollegeError("the ledger's anchor names another contest", file=file, field="id")
     return anchor

@@ -55,6 +55,7 @@ from college.contest import Committee, Contest, Member
 from college.errors import CollegeError, from_validation_error
 from college.model import Identifier, Model
 from college.signing import (
+    KEY_FILE_GIVEN,
     X25519KeyText,
     canonical,
     digest,
@@ -455,6 +456,8 @@ def parse_count_key(text: str, source: str = COUNT_KEY_VARIABLE) -> X25519Privat
     text = (text or "").strip()
     if not text:
         raise CollegeError("is empty: it must hold the count's X25519 private key", field=source)
+    if text.startswith("-----BEGIN ENCRYPTED"):
+        raise CollegeError(KEY_FILE_GIVEN, field=source)
     if text.startswith("-----BEGIN"):
         try:
             key = serialization.load_pem_private_key(text.encode("ascii"), None)
@@ -560,3 +563,23 @@ def _load(model: type[Model], path: Path):
     except FileNotFoundError:
         raise CollegeError("file not found", file=str(path)) from None
     return strict_json.parse(model, data, file=str(path))
+
+
+CONTRIBUTIONS = "contributions"  # the store's folder of contributions, by sealed result and member
+
+
+def contribution_key(sealed_hash: str, member: str) -> str:
+    return f"{CONTRIBUTIONS}/{sealed_hash}/{member}.json"
+
+
+def stored_contributions(store, entries) -> list[Contribution]:
+    """The contributions the members put into the store for the sealed result the count recorded last."""
+    counted = [e for e in entries if e.event == "counted"]
+    if not counted:
+        raise CollegeError("nothing to declare: the count has not sealed a result yet (`college tally`)", field="ledger")
+    prefix = f"{CONTRIBUTIONS}/{counted[-1].object_hash}/"
+    found = [strict_json.parse(Contribution, store.get(key), file=key) for key in store.list(prefix)]
+    if not found:
+        raise CollegeError("no contribution given and none in the store for the sealed result "
+                           "(`college ceremony contribute --to-store`)", field="--contribution")
+    return found

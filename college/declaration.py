@@ -287,3 +287,10 @@ def read_declaration(path: str | Path) -> Declaration:
         raise CollegeError("file not found", file=str(path))
     declaration = strict_json.parse(Declaration, path.read_bytes(), file=str(path))
     return check_declaration(declaration, str(path))
+
+
+def elected_line(result) -> str:
+    """Who is elected, in one line: what `college declare` and `make run` print once it is declared."""
+    if result.winner is None:
+        return "no one is elected"
+    return f"elected: {result.winner}" + (" (unopposed)" if result.status == "unopposed" else "")

@@ -243,11 +243,25 @@ def profile_json(profile: Profile, contest: Contest) -> dict:
 # --- ballot-level CSV and Parquet -----------------------------------------------------
 
 
+DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs"}
+
+
+def csv_delimiter(path: Path) -> str:
+    """The delimiter a CSV's header line uses: commas, or else semicolons or tabs (as a spreadsheet saves
+    it in many locales). A header naming candidates never holds one of these (names hold no delimiter)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.readline().decode("utf-8", errors="replace")
+    except OSError:
+        return ","
+    return next((d for d in DELIMITERS if d in header), ",")
+
+
 def _scan(path: Path) -> pl.LazyFrame:
     try:
         if path.suffix.lower() == ".parquet":
             return pl.scan_parquet(path)
-        return pl.scan_csv(path, infer_schema=False)
+        return pl.scan_csv(path, infer_schema=False, separator=csv_delimiter(path))
     except Exception as error:  # polars raises several kinds for an unreadable file
         raise CollegeError(f"cannot read the file ({type(error).__name__})", file=str(path)) from None
 
@@ -258,7 +272,8 @@ def _rank_columns(path: Path, columns: list[str]) -> tuple[list[str], bool]:
     rank_columns = [c for c in columns if c.startswith("rank")]
     expected = [f"rank{i}" for i in range(1, len(rank_columns) + 1)]
     if not rank_columns:
-        raise CollegeError("no preference columns: expected rank1..rankN", file=str(path), field="header")
+        raise CollegeError("no preference columns: expected rank1..rankN, separated by commas, semicolons or tabs",
+                           file=str(path), field="header")
     if rank_columns != expected:
         raise CollegeError(
             f"preference columns must be rank1..rank{len(rank_columns)} in order, got {', '.join(rank_columns)}",
@@ -303,7 +318,10 @@ def _distinct_lines(path: Path, columns: list[str]) -> pl.DataFrame | None:
     if text.null_count() or (quoted and (text.str.count_matches('"', literal=True) % 2 == 1).any()):
         return None
     try:
-        rows = pl.read_csv("\n".join([",".join(columns), *text.to_list()]).encode("utf-8"), infer_schema=False)
+        delimiter = csv_delimiter(path)
+        rows = pl.read_csv(
+            "\n".join([delimiter.join(columns), *text.to_list()]).encode("utf-8"), infer_schema=False, separator=delimiter
+        )
     except Exception:  # noqa: BLE001 - as above
         return None
     if rows.columns != columns or rows.height != lines.height:

@@ -44,7 +44,7 @@ from college import strict_json
 from college.contest import Contest, Count, Duplicate, Overvote, ReturningBody
 from college.errors import CollegeError, from_validation_error, pydantic_problems
 from college.model import Identifier, Model, Name
-from college.profile import Profile, Ranking, combine, from_rows, read_profile
+from college.profile import Profile, Ranking, combine, csv_delimiter, from_rows, read_profile
 from college.signing import (
     canonical,
     digest,
@@ -298,7 +298,10 @@ def read_ballots_by(path: str | Path, contest: Contest, column: str) -> dict[str
     if path.suffix.lower() not in (".csv", ".parquet"):
         raise CollegeError("a breakdown column needs ballot-level CSV or Parquet", file=str(path))
     try:
-        frame = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path, infer_schema=False)
+        frame = (
+            pl.read_parquet(path) if path.suffix.lower() == ".parquet"
+            else pl.read_csv(path, infer_schema=False, separator=csv_delimiter(path))
+        )
     except FileNotFoundError:
         raise CollegeError("file not found", file=str(path)) from None
     except Exception as error:  # polars raises several kinds for an unreadable file

@@ -158,8 +158,16 @@ def private_text(key: PrivateKey) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+KEY_FILE_GIVEN = (
+    "holds a passphrase-protected key file: give the key as `college secrets export KEYFILE` prints it "
+    "(or put it in a Secret block with `college secrets block`)"
+)
+
+
 def ed25519_private_from_secret(text: str, source: str) -> Ed25519PrivateKey:
     """An Ed25519 private key from secret text (base64 of 32 raw bytes). Errors name the source, never the text."""
+    if "-----BEGIN ENCRYPTED PRIVATE KEY-----" in (text or ""):
+        raise CollegeError(KEY_FILE_GIVEN, field=source)
     try:
         raw = base64.b64decode((text or "").strip(), validate=True)
     except (ValueError, TypeError):

@@ -62,8 +62,8 @@ def open_tally_and_seal(
         verdict = check_submission(
             store.get(f"{RECEIVED_PREFIX}/{digest}"), contest, key, datetime.fromisoformat(received_at[digest])
         )
-        if verdict.ret is None or verdict.problems:
-            raise Withheld(f"open, tally and seal: the return counting for {body} no longer checks; see its receipt")
+        if verdict.ret is None or verdict.problems:  # a problem's message is a fixed text naming the body and rule
+            raise Withheld(f"open, tally and seal: the return counting for {body} no longer checks: {verdict.problems[0].message}")
         opened[digest] = verdict.ret
     counted = tally(contest, contest_text, opened, decisions)
     if counted.result.status == "decision-needed":

@@ -26,6 +26,7 @@ from college.ceremony import (
     check_ceremony,
     load_ceremony,
     load_contribution,
+    stored_contributions,
     open_declaration_key,
     open_result,
 )
@@ -119,8 +120,12 @@ def _artifact_key(text: str) -> str:
 
 
 @flow(name="declare", log_prints=False)
-def declare(contest_file: str, ceremony_file: str, contributions: list[str], out: str, store: str | None = None) -> str:
-    """Declare the sealed result with a quorum's contributions (paths); writes reports under `out`.
+def declare(
+    contest_file: str, ceremony_file: str, contributions: list[str] | None = None, out: str = "published",
+    store: str | None = None,
+) -> str:
+    """Declare the sealed result with a quorum's contributions (paths; none: those the members put into the
+    store, as the deployment runs it); writes reports under `out`.
 
     A dry run's ceremony says so, and so then does every output."""
     contest = load_contest(contest_file)
@@ -131,7 +136,7 @@ def declare(contest_file: str, ceremony_file: str, contributions: list[str], out
     check_contest(ledger, contest, Path(contest_file).read_bytes(), contest_file)
     check_recorded_decisions(ledger, contest)
     sealed_hash = sealed_result_hash(ledger)
-    shares = [load_contribution(path) for path in contributions]
+    shares = [load_contribution(path) for path in contributions] if contributions else stored_contributions(where, ledger.entries())
     # Before anything is opened: a bad contribution is named, fewer than the quorum refused
     # (procedure only, so these errors may be shown, unlike anything inside the embargoed step).
     key = open_declaration_key(ceremony, shares, result_hash=sealed_hash)

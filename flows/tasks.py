@@ -22,12 +22,14 @@ from functools import wraps
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from college.errors import CollegeError
+
 # Belt and braces (prefect-notes section 2): no task in this process writes a cache file.
 os.environ.setdefault("PREFECT_TASKS_DISABLE_CACHING", "true")
 
 
-class Withheld(RuntimeError):
-    """A step that handles figures failed; what it was doing is named, nothing it held."""
+class Withheld(CollegeError):
+    """A step that handles figures failed; what it was doing is named, and a cause that is no figure."""
 
 
 def embargoed(step: str, *, retries: int = 0, retry_delay_seconds: float = 1.0) -> Callable:
@@ -40,6 +42,8 @@ def embargoed(step: str, *, retries: int = 0, retry_delay_seconds: float = 1.0) 
                 return function(*args, **kwargs)
             except Withheld:
                 raise
+            except CollegeError as error:  # its message names a file, a field and a rule, never a figure
+                raise Withheld(f"{step}: {error}") from None
             except Exception as error:
                 raise Withheld(f"{step}: failed ({type(error).__name__}); details withheld under embargo") from None
 

@@ -32,6 +32,15 @@ def test_every_entrypoint_is_a_flow_that_imports():
     assert names == {"nominations", "ingest", "count", "declare"}
 
 
+def test_every_variable_the_file_uses_is_documented_in_it():
+    import re
+
+    text = PREFECT_YAML.read_text()
+    documented = set(re.findall(r"^#\s+(COLLEGE_[A-Z_]+)", text, flags=re.M))
+    assert set(re.findall(r"\$(COLLEGE_[A-Z_]+)", text)) <= documented
+    assert {"COLLEGE_STORE", "COLLEGE_COUNT_KEY_BLOCK", "COLLEGE_RECEIPT_KEY_BLOCK"} <= documented
+
+
 def test_parameters_are_paths_only():
     for deployment in deployments():
         for value in deployment.get("parameters", {}).values():
@@ -48,6 +57,8 @@ def test_prefect_deploy_accepts_the_file(prefect_server, tmp_path):
         "COLLEGE_CONTEST": str(tmp_path / "contest.toml"),
         "COLLEGE_NOMINATIONS": str(tmp_path / "nominations.toml"),
         "COLLEGE_NOMINATIONS_OUT": str(tmp_path / "published"),
+        "COLLEGE_CEREMONY": str(tmp_path / "ceremony.json"),
+        "COLLEGE_PUBLISHED": str(tmp_path / "declared"),
     }
 
     def prefect(*args: str) -> subprocess.CompletedProcess:
@@ -65,5 +76,8 @@ def test_prefect_deploy_accepts_the_file(prefect_server, tmp_path):
     assert made["ingest"].work_pool_name == "college-process"
     assert [s.schedule.interval.total_seconds() for s in made["ingest"].schedules] == [60]
     assert made["count"].schedules == []
+    # the declaration runs with the contributions the members put into the store
+    assert made["declare"].parameters == {"contest_file": str(tmp_path / "contest.toml"),
+                                          "ceremony_file": str(tmp_path / "ceremony.json"), "out": str(tmp_path / "declared")}
     triggers = [a.trigger for a in automations if str(made["ingest"].id) in a.model_dump_json()]
     assert [list(t.expect) for t in triggers] == [["college.inbox.object-created"]]

@@ -94,7 +94,8 @@ def test_keygen_protects_the_key_and_never_overwrites(desk):
     assert again.exit_code == 2 and "never overwritten" in again.output
 
 
-def test_keygen_prompts_for_the_passphrase_twice(tmp_path):
+def test_keygen_prompts_for_the_passphrase_twice(tmp_path, monkeypatch):
+    monkeypatch.setattr("college.cli.application.at_terminal", lambda: True)  # as a person at a terminal
     result = run("keygen", tmp_path / "k.key", env={"COLLEGE_KEY_PASSPHRASE": ""}, input="s3cret\ns3cret\n")
     assert result.exit_code == 0, result.output
     assert read_private_key(tmp_path / "k.key", "s3cret") is not None

@@ -23,6 +23,8 @@ COMMANDS = {
     "ingest": "pipeline",
     "status": "pipeline",
     "decision": "decision",
+    "secrets": "secrets",
+    "store": "store",
     "report": "reports",
     "bundle": "reports",
     "verify": "reports",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from functools import cached_property, wraps
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -38,8 +41,20 @@ out = _Console()
 err = _Console(stderr=True, soft_wrap=True)
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"college {version('college')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def college() -> None:
+def college(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
     """Count a Labour Party leadership electoral college."""
     # Commands that run a flow use Prefect on embedded defaults: its local SQLite and a temporary
     # server started on demand, patient with a slow machine (shared/docs/prefect-notes.md), no
@@ -56,7 +71,7 @@ def clean_errors(command):
     def run(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except CollegeError as error:
+        except CollegeError as error:  # an embargoed step's failure too: it names the step and a cause, no figure
             err.print(f"error: {error}", markup=False, highlight=False)
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort):
@@ -80,13 +95,47 @@ StoreOption = Annotated[
 PASSPHRASE_VARIABLE = "COLLEGE_KEY_PASSPHRASE"
 
 
+def at_terminal() -> bool:
+    """Whether a person can be asked: standard input is a terminal."""
+    return sys.stdin.isatty()
+
+
 def passphrase(confirm: bool = False) -> str:
     """A key file's passphrase: from COLLEGE_KEY_PASSPHRASE (for scripts) or a hidden prompt, never an
     argument kept in shell history; with neither a variable nor a terminal, one clear line."""
     value = os.environ.get(PASSPHRASE_VARIABLE)
     if value:
         return value
+    if not at_terminal():
+        raise CollegeError(f"no passphrase: set {PASSPHRASE_VARIABLE} or run the command at a terminal", field="passphrase")
     try:
         return typer.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
     except (typer.Abort, EOFError):  # no terminal to ask at (or the prompt was closed)
         raise CollegeError(f"no passphrase: set {PASSPHRASE_VARIABLE} or run the command at a terminal", field="passphrase") from None
+
+
+class _OneLine(logging.Filter):
+    """Keep a failed run's traceback off the terminal: the command prints the one-line error itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.name.startswith(("prefect.flow_runs", "prefect.task_runs")):
+            return False
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_prefect_tracebacks() -> None:
+    """Once Prefect has set up its logging: its terminal handlers show no traceback and no failed-run
+    report (the command's own one line says what failed). Its API handler is untouched."""
+    for logger in [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and not any(isinstance(f, _OneLine) for f in handler.filters):
+                handler.addFilter(_OneLine())
+
+
+def read_contest(path: Path):
+    """The contest file, read and checked, and its bytes (the ledger anchors them)."""
+    from college.contest import load_contest
+
+    contest = load_contest(path)
+    return contest, path.read_bytes()

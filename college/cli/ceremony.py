@@ -21,10 +21,14 @@ from college.ceremony import (
     key_ceremony,
     load_ceremony,
     load_contribution,
+    contribution_key,
     open_share,
     open_declaration_key,
 )
-from college.cli.application import app, clean_errors, out
+from college.ledger import Ledger
+from college.preconditions import sealed_result, set_up_store
+from college.store import store_from
+from college.cli.application import StoreOption, app, clean_errors, err, out, passphrase
 from college.ceremony import MemberKeys
 from college.contest import load_contest
 from college.errors import CollegeError
@@ -36,8 +40,6 @@ ceremony_app = typer.Typer(help="The key ceremony and the quorum that opens the 
 app.add_typer(committee_app, name="committee")
 app.add_typer(ceremony_app, name="ceremony")
 
-PASSPHRASE_VARIABLE = "COLLEGE_KEY_PASSPHRASE"
-
 
 @committee_app.command("keygen")
 @clean_errors
@@ -45,24 +47,22 @@ def keygen(
     member_id: Annotated[str, typer.Option("--id", help="the member's id in the contest file, e.g. nec-chair")],
     name: Annotated[str, typer.Option("--name", help="the member's name")],
     role: Annotated[str, typer.Option("--role", help="their place on the committee (seed 003 item 2)")],
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="where to write the two private key files")] = Path("."),
-    passphrase: Annotated[
-        str,
-        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar=PASSPHRASE_VARIABLE, help="protects both key files"),
-    ] = "",
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="where to write the two private key files (made if missing)")] = Path("."),
 ) -> None:
-    """Make a member's two key pairs; print the entry to add to the contest file's committee."""
+    """Make a member's two key pairs (passphrase from COLLEGE_KEY_PASSPHRASE or a prompt); print, on standard
+    output, the entry to add to the contest file's committee (`>> contest.toml`)."""
     keys = MemberKeys.generate()
     member = keys.member(member_id, name, role)  # validates id, name and role before anything is written
     signing_path, share_path = out_dir / f"{member_id}.signing.key", out_dir / f"{member_id}.share.key"
-    write_private_key(signing_path, keys.signing, passphrase)
-    write_private_key(share_path, keys.share, passphrase)
-    out.print(f"# private keys (keep them, and the passphrase, to yourself): {signing_path} and {share_path}", markup=False, soft_wrap=True)
-    out.print("# add this to the contest file:", markup=False, soft_wrap=True)
-    out.print("[[committee.members]]", markup=False, soft_wrap=True)
-    for field in ("id", "name", "role", "signing_key", "share_key"):
-        # A JSON string is a valid TOML basic string.
-        out.print(f"{field} = {json.dumps(getattr(member, field), ensure_ascii=False)}", markup=False, soft_wrap=True)
+    secret = passphrase(confirm=True)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_private_key(signing_path, keys.signing, secret)
+    write_private_key(share_path, keys.share, secret)
+    err.print(f"private keys (keep them, and the passphrase, to yourself): {signing_path} and {share_path}", markup=False)
+    lines = ["", "[[committee.members]]"]
+    # A JSON string is a valid TOML basic string.
+    lines += [f"{field} = {json.dumps(getattr(member, field), ensure_ascii=False)}" for field in ("id", "name", "role", "signing_key", "share_key")]
+    typer.echo("\n".join(lines))
 
 
 @ceremony_app.command("run")
@@ -104,6 +104,11 @@ def run(
         member = committee.member(share.member)
         out.print(f"  share {share.index} sealed to {member.name} ({member.id}), {member.role}: sha256 {share.share_hash}", markup=False, soft_wrap=True)
     out.print(f"declaration public key {where}", markup=False, soft_wrap=True)
+    uri = os.environ.get("COLLEGE_STORE") or contest.store
+    if uri and not dry_run:  # the ceremony sets the count's store up, as `college store init` does
+        where = store_from(uri)
+        set_up_store(where, contest.id, datetime.now(UTC))
+        out.print(f"store {where.uri} set up for {contest.id}", markup=False, soft_wrap=True)
 
 
 @ceremony_app.command("contribute")
@@ -115,20 +120,39 @@ def contribute_command(
     share_key: Annotated[Path, typer.Option("--share-key", help="your ID.share.key file")],
     out_file: Annotated[Path, typer.Option("--out", help="where to write your contribution (JSON); never overwritten")],
     result: Annotated[Path | None, typer.Option("--result", help="the sealed result you authorise opening")] = None,
-    result_hash: Annotated[str | None, typer.Option("--result-hash", help="or its SHA-256, as the ledger shows it")] = None,
+    result_hash: Annotated[
+        str | None, typer.Option("--result-hash", help="or its SHA-256 (default: the sealed result the store's ledger names)")
+    ] = None,
     purpose: Annotated[str, typer.Option("--purpose", help="what you authorise")] = DECLARE,
-    passphrase: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar=PASSPHRASE_VARIABLE)] = "",
+    store: StoreOption = None,
+    to_store: Annotated[bool, typer.Option("--to-store", help="also put it into the store, for the declare deployment")] = False,
 ) -> None:
-    """Open your share of the declaration key and sign your contribution to opening the result."""
+    """Open your share of the declaration key and sign your contribution to opening the sealed result the
+    store holds (the hash is checked against it at once). The passphrase comes from COLLEGE_KEY_PASSPHRASE
+    or a prompt."""
     ceremony = load_ceremony(ceremony_file)
     bound = _result_hash(result, result_hash)
-    share = open_share(ceremony, member, _key(share_key, passphrase, X25519PrivateKey))
+    where = None
+    if purpose == DECLARE:
+        if not store:
+            raise CollegeError("give --store (or COLLEGE_STORE): the sealed result is checked against the store", field="--store")
+        where = store_from(store)
+        counted = sealed_result(Ledger(where).entries(), where)
+        if bound is not None and bound != counted:
+            raise CollegeError(f"is not the sealed result the count recorded ({counted[:16]}...): a typo?", field="--result-hash")
+        bound = counted
+    secret = passphrase()
+    share = open_share(ceremony, member, _key(share_key, secret, X25519PrivateKey))
     contribution = contribute(
-        ceremony, member, share, _key(signing_key, passphrase, Ed25519PrivateKey), datetime.now(UTC), purpose=purpose, result_hash=bound
+        ceremony, member, share, _key(signing_key, secret, Ed25519PrivateKey), datetime.now(UTC), purpose=purpose, result_hash=bound
     )
     _write_new(out_file, contribution)
     who = ceremony.committee.member(member)
-    out.print(f"contribution of {who.name} ({who.id}) written to {out_file}", markup=False, soft_wrap=True)
+    out.print(f"contribution of {who.name} ({who.id}) to open {bound[:16] if bound else 'the result'}... written to {out_file}",
+              markup=False, soft_wrap=True)
+    if to_store and where is not None:
+        where.put(contribution_key(bound, member), out_file.read_bytes())
+        out.print(f"and put into {where.uri} for the declaration", markup=False, soft_wrap=True)
     out.print("it holds your share: hand it only to the declaration, never publish it", markup=False, soft_wrap=True)
 
 

@@ -8,15 +8,20 @@ start without it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from college.cli.application import StoreOption, app, clean_errors, out
-from college.contest import load_contest
+from college.ceremony import load_ceremony, load_contribution, stored_contributions
+from college.cli.application import StoreOption, app, clean_errors, out, quiet_prefect_tracebacks, read_contest
+from college.declaration import elected_line, read_declaration
 from college.errors import CollegeError
+from college.ledger import Ledger
+from college.preconditions import before_declare, before_tally
+from college.store import store_from
 
 
 
@@ -27,11 +32,19 @@ def tally(
     store: StoreOption = None,
 ) -> None:
     """Count the standing returns after the deadline and seal the result to the declaration key."""
-    load_contest(contest_file)
+    from flows.secrets import count_key, receipt_key
+
+    contest, data = read_contest(contest_file)
+    where = store_from(store or None, default=contest.store)
+    key = count_key()
+    receipt_key()
+    before_tally(contest, data, str(contest_file), Ledger(where), key, datetime.now(UTC))
     from flows.count import count
 
-    sealed = count(str(contest_file), store)
-    out.print(f"sealed result stored as {sealed}; only its hash is in the ledger. Nothing is shown before the declaration.")
+    quiet_prefect_tracebacks()
+    sealed = count(str(contest_file), where.uri)
+    out.print(f"sealed result stored as {sealed}; only its hash is in the ledger. Nothing is shown before the declaration.",
+              soft_wrap=True)
 
 
 @app.command()
@@ -39,16 +52,31 @@ def tally(
 def declare(
     contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")],
     ceremony: Annotated[Path, typer.Option("--ceremony", help="the key ceremony's record")],
-    contribution: Annotated[list[Path], typer.Option("--contribution", help="a member's signed contribution; one per member")],
     out_dir: Annotated[Path, typer.Option("--out", help="where the declaration, reports and recount bundle go")],
+    contribution: Annotated[
+        list[Path] | None,
+        typer.Option("--contribution", help="a member's signed contribution, one per member (else those in the store)"),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Open the sealed result with a quorum's contributions, declare it, and publish the reports."""
-    load_contest(contest_file)
+    """Open the sealed result with a quorum's contributions, declare it, print who is elected, and publish the reports."""
+    from flows.secrets import receipt_key
+
+    contest, data = read_contest(contest_file)
+    where = store_from(store or None, default=contest.store)
+    record = load_ceremony(ceremony)
+    receipt_key()
+    ledger = Ledger(where)
+    paths = [str(p) for p in contribution] if contribution else None
+    shares = [load_contribution(p) for p in paths] if paths else stored_contributions(where, ledger.entries())
+    before_declare(contest, data, str(contest_file), ledger, record, shares)
     from flows.declare import declare as declare_flow
 
-    folder = declare_flow(str(contest_file), str(ceremony), [str(p) for p in contribution], str(out_dir), store)
-    out.print(f"declared. Reports: {Path(folder) / 'reports'}; recount bundle: {Path(folder) / 'bundle'}")
+    quiet_prefect_tracebacks()
+    folder = Path(declare_flow(str(contest_file), str(ceremony), paths, str(out_dir), where.uri))
+    declaration = read_declaration(folder / "declaration.json")
+    out.print(elected_line(declaration.result), markup=False, highlight=False)
+    out.print(f"declared. Reports: {folder / 'reports'}; recount bundle: {folder / 'bundle'}", soft_wrap=True)
 
 
 @app.command("dry-run")
@@ -82,6 +110,9 @@ def dry_run(
     for check in run.checks:
         if check.reason:
             out.print(f"  {check.what}: {check.reason}", markup=False, highlight=False)
+    declared = run.folder / "published" / "declaration.json"
+    if declared.is_file():
+        out.print(f"DRY RUN {elected_line(read_declaration(declared).result)}", markup=False, highlight=False)
     out.print(f"DRY RUN of {run.contest_id} finished in {run.seconds:.1f} s")
     out.print(f"store: {run.store}")
     out.print(f"reports: {run.reports}  (open {run.reports / 'report.html'})")

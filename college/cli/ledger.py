@@ -5,6 +5,7 @@ Everything these commands print is procedure (events, bodies, hashes, rules), ne
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Annotated
 
@@ -42,8 +43,20 @@ KeyOption = Annotated[
 
 
 def _public_key(key: str) -> str:
+    """The key as given: base64, or a file holding it, alone or as the line `keygen` prints (`public_key = "..."`)."""
     path = Path(key)
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else key.strip()
+    if not path.is_file():
+        return key.strip()
+    text = path.read_text(encoding="utf-8").strip()
+    if "=" in text.rstrip("="):
+        try:
+            values = list(tomllib.loads(text).values())
+        except tomllib.TOMLDecodeError:
+            values = []
+        if len(values) != 1 or not isinstance(values[0], str):
+            raise CollegeError("expected one public key, or the one line `college keygen` printed", file=key)
+        return values[0]
+    return text
 
 
 @ledger_app.command("verify")

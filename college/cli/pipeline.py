@@ -17,13 +17,24 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.application import StoreOption, app, clean_errors, out
+from college.cli.application import StoreOption, app, clean_errors, out, quiet_prefect_tracebacks, read_contest
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.ingest import inbox_key, receipt_key, status
 from college.ledger import Ledger
+from college.preconditions import before_ingest, require_store
+from college.returns import EnvelopeError, read_envelope
 from college.signing import digest
 from college.store import store_from
+
+
+def _submissions(body) -> str:
+    counts = [
+        (len(body.received), "received"), (len(body.accepted), "accepted"), (len(body.rejected), "rejected"),
+        (len(body.superseded), "superseded"), (len(body.late), "late"), (len(body.flagged), "flagged"),
+        (len(body.admitted), "admitted"), (body.duplicates, "duplicate" if body.duplicates == 1 else "duplicates"),
+    ]
+    return ", ".join(f"{n} {what}" for n, what in counts if n) or "none"
 
 
 def _receipt_summary(data: bytes) -> str:
@@ -47,7 +58,13 @@ def submit(
         raise CollegeError(f"cannot read the file ({error.strerror})", file=str(file)) from None
     if not data:
         raise CollegeError("the file is empty", file=str(file))
+    try:  # only a sealed envelope goes in: a clear return's figures would stay in the store for good
+        read_envelope(data)
+    except EnvelopeError as error:
+        raise CollegeError(f"not a sealed return ({error.rule}): seal it first with `college return seal`",
+                           file=str(file)) from None
     where = store_from(store or None)
+    require_store(where)
     sha = digest(data)
     key = inbox_key(data, datetime.now(UTC))
     where.put(key, data)
@@ -75,10 +92,14 @@ def submit(
 @clean_errors
 def ingest(contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")], store: StoreOption = None) -> None:
     """Run the ingest flow once: keep, check, record and acknowledge everything in the inbox."""
+    from flows.secrets import count_key, receipt_key
+
+    contest, data = read_contest(contest_file)  # what needs no figure is checked before Prefect starts
+    where = store_from(store or None, default=contest.store)
+    before_ingest(contest, data, str(contest_file), Ledger(where), count_key(), receipt_key())
     from flows.ingest import ingest as ingest_flow
 
-    contest = load_contest(contest_file)  # a bad contest file is one clear line before Prefect starts
-    where = store_from(store or None, default=contest.store)
+    quiet_prefect_tracebacks()
     summary = ingest_flow(str(contest_file), where.uri)
     table = Table("state", "bodies", title="returning bodies")
     for state, number in sorted(summary.items()):
@@ -99,23 +120,21 @@ def status_command(
     if format not in ("table", "json"):
         raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
     contest = load_contest(contest_file)
-    report = status(contest, Ledger(store_from(store or None, default=contest.store)).entries())
+    where = store_from(store or None, default=contest.store)
+    require_store(where)
+    report = status(contest, Ledger(where).entries())
     if format == "json":
         typer.echo(report.model_dump_json(indent=2))
         return
+    # Four columns, so that it reads at 80 columns: the submissions of each kind in words, none at zero.
     table = Table(
-        "body", "state", "recv", "acc", "rej", "sup", "late", "adm", "dup", "section", "name",
+        "body", "section", "state", "submissions",
         title=f"{contest.id}: {len(report.bodies)} returning bodies expected ({report.ledger_entries} ledger entries)",
-        caption="received, accepted, rejected, superseded, late, admitted, duplicates: submissions of each kind",
     )
     for column in table.columns[:3]:
         column.no_wrap = True
     for body in report.bodies:
-        table.add_row(
-            body.body, body.state, str(len(body.received)), str(len(body.accepted)), str(len(body.rejected)),
-            str(len(body.superseded)), str(len(body.late)), str(len(body.admitted)), str(body.duplicates),
-            body.section, body.name,
-        )
+        table.add_row(body.body, body.section, body.state, _submissions(body))
     out.print(table)
     for body in report.bodies:
         for rejection in body.rejected:

@@ -7,7 +7,6 @@ comes from COLLEGE_KEY_PASSPHRASE or a hidden prompt, never from the command lin
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from college.cli.application import app, clean_errors, err, out
+from college.cli.application import app, clean_errors, err, out, passphrase
 from college.contest import Contest, load_contest
 from college.errors import CollegeError
 from college.profile import Profile, read_profile
@@ -36,20 +35,10 @@ from college.returns import (
 )
 from college.signing import digest, key_id, public_text, read_private_key, write_private_key
 
-PASSPHRASE_VARIABLE = "COLLEGE_KEY_PASSPHRASE"
-
 return_app = typer.Typer(help="A returning body's return: build, check, seal and verify it.", no_args_is_help=True)
 app.add_typer(return_app, name="return")
 
 ContestArgument = Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file")]
-
-
-def _passphrase(confirm: bool = False) -> str:
-    """From the environment (for scripts) or a hidden prompt: never an argument kept in shell history."""
-    value = os.environ.get(PASSPHRASE_VARIABLE)
-    if value:
-        return value
-    return typer.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -68,13 +57,14 @@ def keygen(
         bool, typer.Option("--count", help="the count's X25519 key (the party's scrutineer), not a signing key")
     ] = False,
 ) -> None:
-    """Make a key pair: a scrutineer's signing key, or with --count the key returns are sealed to."""
+    """Make a key pair: a scrutineer's signing key, or with --count the key returns are sealed to. The
+    passphrase comes from COLLEGE_KEY_PASSPHRASE or a prompt; standard output is the contest file's line
+    for the public key (`> body.toml`), and the notes go to the terminal."""
     key = X25519PrivateKey.generate() if count else Ed25519PrivateKey.generate()
-    write_private_key(key_file, key, _passphrase(confirm=True))
+    write_private_key(key_file, key, passphrase(confirm=True))
     field = "count_public_key" if count else "public_key"
-    out.print(f"private key: {key_file} (keep it and its passphrase to yourself)", markup=False, soft_wrap=True)
-    out.print(f"key id:      {key_id(key)}", markup=False)
-    out.print(f'{field} = "{public_text(key)}"', markup=False, soft_wrap=True)
+    err.print(f"private key: {key_file} (keep it and its passphrase to yourself); key id {key_id(key)}", markup=False)
+    typer.echo(f'{field} = "{public_text(key)}"')
 
 
 def _progress() -> Progress:
@@ -213,7 +203,7 @@ def check(contest_file: ContestArgument, return_file: Annotated[Path, typer.Argu
 
 
 def _signing_key(path: Path, contest: Contest, affiliate: str) -> Ed25519PrivateKey:
-    key = read_private_key(path, _passphrase())
+    key = read_private_key(path, passphrase())
     if not isinstance(key, Ed25519PrivateKey):
         raise CollegeError("not a signing (Ed25519) key", file=str(path))
     body = contest.body(affiliate)
@@ -271,7 +261,7 @@ def verify(
     if count_key is None:
         found, problems = check_envelope(data, contest)
     else:
-        key = read_private_key(count_key, _passphrase())
+        key = read_private_key(count_key, passphrase())
         if not isinstance(key, X25519PrivateKey):
             raise CollegeError("not the count's (X25519) key", file=str(count_key))
         verdict = check_submission(data, contest, key, datetime.now(UTC))

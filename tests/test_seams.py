@@ -1,0 +1,205 @@
+"""Issue 15, the seams an operator trips on: each tried as the operator would try it.
+
+Keys from `keygen` to a flow with no openssl; preconditions checked before Prefect starts,
+in one line; no traceback from a failed flow; `submit` and `status` on a store never set up;
+the small things (keygen's folder and output, the passphrase, --version, delimiters, status
+at 80 columns, ceremony contribute checking the sealed result).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import tomlkit
+from typer.testing import CliRunner
+
+from college.cli import app
+from college.errors import CollegeError
+from college.preconditions import set_up_store
+from college.profile import read_profile
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from college.signing import private_text, public_text, read_private_key
+from college.store import LocalStore
+from tests.helpers import contest as small_contest
+from tests.ingest_world import SENTINEL_FIGURES, ingest_without_prefect, make_college, put_at
+
+PASSPHRASE = {"COLLEGE_KEY_PASSPHRASE": "a passphrase"}
+NOW = datetime.now(UTC)
+
+
+def run(*args, env=None, input=None):
+    return CliRunner().invoke(app, [str(a) for a in args], env=env, input=input)
+
+
+def one_line_error(result) -> bool:
+    return result.exit_code == 2 and result.output.startswith("error: ") and result.output.count("\n") == 1
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+
+def test_keygen_prints_only_the_contest_files_line_and_makes_its_folder(tmp_path):
+    made = run("committee", "keygen", "--id", "nec-chair", "--name", "N. Chair", "--role", "Chair of the NEC",
+               "--out-dir", tmp_path / "new" / "keys", env=PASSPHRASE)
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "new" / "keys" / "nec-chair.signing.key").is_file()
+    member = tomllib.loads(made.stdout)["committee"]["members"][0]
+    assert member["id"] == "nec-chair" and len(member["share_key"]) == 44
+    key = run("keygen", tmp_path / "body.key", env=PASSPHRASE)
+    assert tomllib.loads(key.stdout) == {"public_key": tomllib.loads(key.stdout)["public_key"]}
+
+
+def test_no_passphrase_and_no_terminal_is_one_line(tmp_path):
+    for args in (["keygen", tmp_path / "k.key"], ["committee", "keygen", "--id", "a", "--name", "A", "--role", "r"]):
+        result = run(*args, env={"COLLEGE_KEY_PASSPHRASE": ""}, input="")
+        assert one_line_error(result) and "COLLEGE_KEY_PASSPHRASE" in result.output, result.output
+    assert "--passphrase" not in run("committee", "keygen", "--help").output
+    assert "--passphrase" not in run("ceremony", "contribute", "--help").output
+
+
+def test_a_key_file_goes_to_the_flows_with_secrets_export_and_a_key_file_given_as_it_is_is_named(tmp_path, monkeypatch):
+    from flows.secrets import count_key, receipt_key
+
+    assert run("keygen", tmp_path / "count.key", "--count", env=PASSPHRASE).exit_code == 0
+    assert run("keygen", tmp_path / "scrutineer.key", env=PASSPHRASE).exit_code == 0
+    exported = run("secrets", "export", tmp_path / "count.key", env=PASSPHRASE)
+    assert exported.exit_code == 0
+    monkeypatch.setenv("COLLEGE_COUNT_KEY", exported.stdout.strip())
+    assert private_text(count_key()) == private_text(read_private_key(tmp_path / "count.key", "a passphrase"))
+    monkeypatch.setenv("COLLEGE_RECEIPT_KEY", run("secrets", "export", tmp_path / "scrutineer.key", env=PASSPHRASE).stdout)
+    assert receipt_key()
+    for variable, loader in (("COLLEGE_COUNT_KEY", count_key), ("COLLEGE_RECEIPT_KEY", receipt_key)):
+        monkeypatch.setenv(variable, (tmp_path / ("count.key" if "COUNT" in variable else "scrutineer.key")).read_text())
+        with pytest.raises(CollegeError, match="college secrets export"):
+            loader()
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.startswith("college ")
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    college = make_college(tmp_path, bodies=3, deadline=NOW - timedelta(minutes=5))
+    for name, value in college.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("COLLEGE_STORE", raising=False)
+    store = LocalStore(tmp_path / "store")
+    set_up_store(store, college.contest.id, NOW)
+    return college, store
+
+
+def test_submit_refuses_a_clear_return_and_a_store_never_set_up(world, tmp_path):
+    college, store = world
+    clear = tmp_path / "return.json"
+    body = college.contest.register[0]
+    clear.write_text(json.dumps(college.document(body.id)))  # a return, unsealed: its figures in clear
+    refused = run("submit", clear, "--store", store.root)
+    assert one_line_error(refused) and "not a sealed return" in refused.output and store.list("inbox/") == []
+    sealed = tmp_path / "s.sealed"
+    sealed.write_bytes(college.sealed(body.id))
+    mistyped = run("submit", sealed, "--store", tmp_path / "stroe")
+    assert one_line_error(mistyped) and "college store init" in mistyped.output and not (tmp_path / "stroe").exists()
+    assert run("submit", sealed, "--store", store.root).exit_code == 0
+
+
+def test_status_on_a_store_that_does_not_exist_is_an_error(world, tmp_path):
+    college, _ = world
+    result = run("status", college.contest_file, "--store", tmp_path / "nowhere")
+    assert one_line_error(result) and "college store init" in result.output
+
+
+def test_status_reads_at_80_columns(world):
+    college, store = world
+    put_at(store, "inbox/1.sealed", college.sealed("society-01"), NOW - timedelta(hours=1))
+    put_at(store, "inbox/2.sealed", college.sealed("society-02", papers_returned=1), NOW - timedelta(hours=1))
+    ingest_without_prefect(college.contest, store)
+    result = CliRunner().invoke(app, ["status", str(college.contest_file), "--store", str(store.root)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    table = result.output.split("missing:")[0]
+    lines = [line for line in table.splitlines() if "│" in line or "|" in line]
+    assert all(len(line) <= 80 for line in result.output.splitlines() if "rejected society" not in line)
+    for body, state in (("society-01", "accepted"), ("society-02", "rejected"), ("society-03", "missing")):
+        assert any(body in line and state in line for line in lines), table
+    assert not any(figure in result.output for figure in SENTINEL_FIGURES)
+
+
+# --- ballot data ----------------------------------------------------------------------------
+
+
+def _csv(path: Path, delimiter: str) -> Path:
+    rows = [["rank1", "rank2", "rank3"], ["A", "B", ""], ["B", "", ""], ["C", "A", "B"]]
+    path.write_text("\n".join(delimiter.join(row) for row in rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_csv_delimited_by_semicolons_or_tabs_is_read(tmp_path, delimiter):
+    contest = small_contest("ABC")
+    commas = read_profile(_csv(tmp_path / "commas.csv", ","), contest)
+    assert read_profile(_csv(tmp_path / "other.csv", delimiter), contest).rankings == commas.rankings
+
+
+# --- the flow commands: preconditions before Prefect, and no traceback -------------------------
+
+
+def _cli(args, env, cwd) -> subprocess.CompletedProcess:
+    college = Path(sys.executable).with_name("college")
+    return subprocess.run([str(college), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def counted_world(world, tmp_path):
+    """Two returns accepted and one missing, after the deadline; a separate Prefect home for the commands."""
+    college, store = world
+    for n, body in enumerate(["society-01", "society-02"]):
+        put_at(store, f"inbox/{n}.sealed", college.sealed(body), NOW - timedelta(hours=1))
+    data = tomlkit.parse(college.contest_file.read_text())
+    data["declaration_public_key"] = public_text(X25519PrivateKey.generate())  # as the key ceremony writes it
+    college.contest_file.write_text(tomlkit.dumps(data))
+    env = os.environ | college.environment() | {"PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "80"}
+    env.pop("PREFECT_API_URL", None)
+    return college, store, env
+
+
+def test_preconditions_are_one_line_before_prefect_starts(counted_world, tmp_path):
+    college, store, env = counted_world
+    wrong = env | {"COLLEGE_COUNT_KEY": private_text(make_college(tmp_path / "other").count_key)}
+    result = _cli(["ingest", college.contest_file, "--store", store.root], wrong, tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "does not open these returns" in result.stderr
+    ingest_without_prefect(college.contest, store)
+    early = _cli(["tally", college.contest_file, "--store", store.root], env, tmp_path)
+    assert early.returncode == 2 and early.stderr.count("\n") == 1 and "society-03" in early.stderr  # missing, no decision
+    assert not (tmp_path / "prefect").exists()  # nothing above started Prefect
+
+
+@pytest.mark.slow
+def test_an_embargoed_step_that_fails_names_the_step_and_a_cause_and_shows_no_traceback(counted_world, tmp_path):
+    """A received file changed on disk after it was accepted: the count's step says which, in one line."""
+    from flows.dry_run import committee_decides
+    from college.ledger import Ledger
+
+    college, store, env = counted_world
+    ingest_without_prefect(college.contest, store)
+    committee_decides(college.member_keys, college.receipt_key, college.contest, college.contest_file,
+                      Ledger(store, signer=college.receipt_key), "proceed")
+    stored = next(p for p in (store.root / "received").iterdir())
+    stored.chmod(0o644)
+    stored.write_bytes(college.sealed("society-01", signer=college.keys["society-02"]))
+    result = _cli(["tally", college.contest_file, "--store", store.root], env, tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "open, tally and seal: the return counting for" in result.stderr and "no longer checks" in result.stderr
