@@ -17,6 +17,7 @@ from college.checkpoints import SignedCheckpoint
 from college.contest import Contest
 from college.decisions import SignedDecision
 from college.declaration import Declaration
+from college.preconditions import StoreMark
 from college.electorate import Voter
 from college.history import PublishedFigures
 from college.ingest import Status
@@ -52,6 +53,7 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "receipt": SignedReceipt,
     "checkpoint": SignedCheckpoint,
     "decision": SignedDecision,
+    "store-mark": StoreMark,
     "status": Status,
     "selection": Selection,
     "meeting-tallies": MeetingTallies,
