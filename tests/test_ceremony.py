@@ -40,6 +40,8 @@ from college.cli import app
 from college.contest import Committee, Contest, load_contest
 from college.dry_run.rehearsal import dry_run_committee
 from college.errors import CollegeError
+from college.ledger import Ledger
+from college.store import LocalStore
 from college.signing import canonical, digest, private_text, public_text, sign
 
 from .conftest import REPO
@@ -354,7 +356,7 @@ def test_the_ceremony_from_the_command_line(tmp_path: Path):
             env=env,
         )
         assert made.exit_code == 0, made.output
-        entries += [line for line in made.output.splitlines() if not line.startswith("#")]
+        entries += made.stdout.splitlines()  # standard output is the contest file's entry, and nothing else
     contest_file = tmp_path / "contest.toml"
     contest_file.write_text(SMALLEST.read_text() + "\n".join(entries) + "\n")
 
@@ -369,13 +371,22 @@ def test_the_ceremony_from_the_command_line(tmp_path: Path):
 
     sealed = tmp_path / "result.sealed"
     sealed.write_bytes(seal_result(RESULT, contest, contest.declaration_public_key))
+    store = LocalStore(tmp_path / "store")  # where the count keeps the sealed result and records its hash
+    store.put_content("sealed", sealed.read_bytes())
+    Ledger(store).append("counted", object_hash=digest(sealed.read_bytes()))
+    typo = runner.invoke(
+        app, ["ceremony", "contribute", str(tmp_path / "ceremony.json"), "--member", "gs", "--signing-key", "x", "--share-key", "y",
+              "--result-hash", digest(b"a typo"), "--store", str(store.root), "--out", str(tmp_path / "typo.json")], env=env,
+    )
+    assert typo.exit_code == 2 and "is not the sealed result the count recorded" in typo.output  # at once, before any key
     files = []
     for member_id in ("gs", "vice"):
         path = tmp_path / f"{member_id}.contribution.json"
         keys = ["--signing-key", str(tmp_path / f"{member_id}.signing.key"), "--share-key", str(tmp_path / f"{member_id}.share.key")]
         given_ = runner.invoke(
             app,
-            ["ceremony", "contribute", str(tmp_path / "ceremony.json"), "--member", member_id, *keys, "--result", str(sealed), "--out", str(path)],
+            ["ceremony", "contribute", str(tmp_path / "ceremony.json"), "--member", member_id, *keys, "--result", str(sealed),
+             "--store", str(store.root), "--out", str(path)],
             env=env,
         )
         assert given_.exit_code == 0, given_.output
@@ -391,7 +402,7 @@ def test_the_ceremony_from_the_command_line(tmp_path: Path):
         app,
         ["ceremony", "contribute", str(tmp_path / "ceremony.json"), "--member", "chair",
          "--signing-key", str(tmp_path / "chair.signing.key"), "--share-key", str(tmp_path / "gs.share.key"),
-         "--out", str(tmp_path / "chair.json")],
+         "--store", str(store.root), "--out", str(tmp_path / "chair.json")],
         env=env,
     )
     assert wrong.exit_code == 2 and "the share of Name chair (chair) does not open" in wrong.output

@@ -52,6 +52,7 @@ def test_forty_bodies_submit_and_every_submission_is_accounted_for(tmp_path, mon
         monkeypatch.setenv(name, value)
     uri = make_s3(moto_server).uri
     monkeypatch.setenv("COLLEGE_STORE", uri)
+    cli("store", "init", college.contest_file)
     ids = body_ids(40)
     body = dict(enumerate(ids, 1)).__getitem__
 
@@ -85,6 +86,9 @@ def test_forty_bodies_submit_and_every_submission_is_accounted_for(tmp_path, mon
         for _, data, *_ in items:
             path = tmp_path / f"{len(list(tmp_path.glob('*.sealed'))):03d}.sealed"
             path.write_bytes(data)
+            if data == b"{}":  # `submit` refuses what is not an envelope; an S3 client can still put it in the inbox
+                store_from(uri).put(f"inbox/{path.name}", data)
+                continue
             cli("submit", path)
 
     submit(on_time)

@@ -21,6 +21,7 @@ from college.ingest import status
 from college.ledger import Ledger
 from college.receipts import read_receipt, verify_receipt
 from college.signing import digest
+from college.preconditions import set_up_store
 from college.store import LocalStore
 from flows.ingest import ingest
 from tests.ingest_world import CANDIDATES, SENTINEL_CANDIDATE, SENTINEL_FIGURES, make_college, put_at
@@ -39,7 +40,9 @@ def world(tmp_path, monkeypatch):
     college = make_college(tmp_path, bodies=6, deadline=DEADLINE)
     for name, value in college.environment().items():
         monkeypatch.setenv(name, value)
-    return college, LocalStore(tmp_path / "store")
+    store = LocalStore(tmp_path / "store")
+    set_up_store(store, college.contest.id, NOW)  # as `college store init` does
+    return college, store
 
 
 def fill_inbox(college, store) -> dict[str, bytes]:

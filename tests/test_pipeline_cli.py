@@ -17,6 +17,7 @@ from college.cli import app
 from college.ledger import Ledger
 from college.receipts import verify_receipt
 from college.signing import digest
+from college.preconditions import set_up_store
 from college.store import LocalStore
 from tests.ingest_world import CANDIDATES, SENTINEL_FIGURES, ingest_without_prefect, make_college, put_at
 
@@ -35,7 +36,9 @@ def world(tmp_path, monkeypatch):
     for name, value in college.environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("COLLEGE_STORE", raising=False)
-    return college, LocalStore(tmp_path / "store")
+    store = LocalStore(tmp_path / "store")
+    set_up_store(store, college.contest.id, datetime.now(UTC))  # as `college store init` does
+    return college, store
 
 
 @pytest.fixture
