@@ -42,16 +42,20 @@ from college.signing import digest, public_text, write_private_key
 from college.store import LocalStore
 from tests.ingest_world import make_college, put_at
 
-NOW = datetime.now(UTC)
-DEADLINE = NOW - timedelta(minutes=5)
 MEMBERS = ("procedures-secretary", "nec-chair", "nec-vice-chair", "org-sub-chair")
+
+
+def on_time() -> datetime:
+    """When a return on time is received: after it was made (an hour before now), before the deadline
+    (five minutes before the fixture's now), however long the suite has run."""
+    return datetime.now(UTC) - timedelta(minutes=30)
 
 
 class Committee:
     """An ingest world whose contest file names a committee of four, quorum three, with their keys."""
 
     def __init__(self, tmp_path: Path, monkeypatch):
-        self.college = make_college(tmp_path, bodies=4, deadline=DEADLINE)
+        self.college = make_college(tmp_path, bodies=4, deadline=datetime.now(UTC) - timedelta(minutes=5))
         self.keys = {member: MemberKeys.generate() for member in MEMBERS}
         data = tomlkit.parse(self.college.contest_file.read_text())
         data["committee"] = {
@@ -103,9 +107,9 @@ def decided(committee) -> Committee:
     """Two bodies on time, one late, one missing; the committee admits the late one and proceeds."""
     c = committee.college
     committee.ingest(
-        ("1.sealed", c.sealed("society-01"), NOW - timedelta(hours=1)),
-        ("2.sealed", c.sealed("society-02"), NOW - timedelta(hours=1)),
-        ("3.sealed", c.sealed("society-03"), NOW),
+        ("1.sealed", c.sealed("society-01"), on_time()),
+        ("2.sealed", c.sealed("society-02"), on_time()),
+        ("3.sealed", c.sealed("society-03"), datetime.now(UTC)),  # late
     )
     late = next(e.object_hash for e in committee.ledger().entries() if e.event == "late")
     committee.decide("admit", submission=late)
@@ -178,7 +182,7 @@ def test_a_recorded_decision_is_stored_receipted_and_recorded_once(decided):
 
 
 def test_a_decision_is_bound_to_the_ledger_it_was_taken_on(committee, tmp_path):
-    committee.ingest(("1.sealed", committee.college.sealed("society-01"), NOW - timedelta(hours=1)))
+    committee.ingest(("1.sealed", committee.college.sealed("society-01"), on_time()))
     elsewhere = Ledger(LocalStore(tmp_path / "other"), signer=committee.receipt_key)
     elsewhere.append("received")
     elsewhere.append("received")
@@ -260,7 +264,7 @@ def test_a_changed_contest_file_is_refused_until_a_signed_amendment_covers_it(de
     ledger = decided.ledger()
     assert anchored_hash(ledger.entries()) == digest(original)
     data = tomlkit.parse(original.decode())
-    data["returns_deadline"] = DEADLINE + timedelta(days=3)  # moved after returns were accepted
+    data["returns_deadline"] = decided.contest.returns_deadline + timedelta(days=3)  # moved after returns were accepted
     decided.contest_file.write_text(tomlkit.dumps(data))
     moved = load_contest(decided.contest_file)
     with pytest.raises(CollegeError, match="differs from the contest file anchored"):
@@ -290,13 +294,17 @@ def test_a_changed_contest_file_is_refused_until_a_signed_amendment_covers_it(de
     report = status(moved, ledger.entries())
     assert report.contest_file == digest(decided.contest_file.read_bytes()) and len(report.amendments) == 1
     check_recorded_decisions(ledger, moved)
+    from college.procedure import procedural_record
+
+    listed = [d for d in procedural_record(moved, ledger.entries()).decisions if d.subject == "amend"]  # the NEC report's
+    assert len(listed) == 1 and listed[0].decision.endswith("deadline extended by three days")
     shown = run("status", decided.contest_file, "--store", decided.store.root)
     assert "amended (ledger position" in shown.output and "deadline extended by three days" in shown.output
 
 
 def test_the_decision_commands_take_a_decision_from_proposal_to_record(committee, tmp_path, monkeypatch):
     c = committee.college
-    committee.ingest(("1.sealed", c.sealed("society-01"), NOW - timedelta(hours=1)))
+    committee.ingest(("1.sealed", c.sealed("society-01"), on_time()))
     decision = tmp_path / "proceed.json"
     store = committee.store.root
     assert run("decision", "proceed", committee.contest_file, "--out", decision, "--store", store).exit_code == 0
@@ -320,8 +328,8 @@ def test_the_decision_commands_take_a_decision_from_proposal_to_record(committee
 @pytest.mark.parametrize("label", ["on time", "rejected", "never received"])
 def test_only_a_late_or_flagged_return_can_be_admitted(committee, label):
     c = committee.college
-    committee.ingest(("1.sealed", c.sealed("society-01"), NOW - timedelta(hours=1)),
-                     ("2.sealed", c.sealed("society-02", papers_returned=1), NOW - timedelta(hours=1)))
+    committee.ingest(("1.sealed", c.sealed("society-01"), on_time()),
+                     ("2.sealed", c.sealed("society-02", papers_returned=1), on_time()))
     entries = committee.ledger().entries()
     sha = {"on time": next(e.object_hash for e in entries if e.event == "accepted"),
            "rejected": next(e.object_hash for e in entries if e.event == "rejected"), "never received": "ab" * 32}[label]
@@ -332,13 +340,13 @@ def test_only_a_late_or_flagged_return_can_be_admitted(committee, label):
 def test_proceeding_waits_for_the_deadline_and_needs_someone_missing(tmp_path, monkeypatch):
     early = Committee(tmp_path, monkeypatch)
     data = tomlkit.parse(early.contest_file.read_text())
-    data["returns_deadline"] = NOW + timedelta(days=1)
+    data["returns_deadline"] = datetime.now(UTC) + timedelta(days=1)
     early.contest_file.write_text(tomlkit.dumps(data))
     early.contest = load_contest(early.contest_file)
     early.ingest()
     with pytest.raises(CollegeError, match="has not passed"):
         early.decide("proceed")
     c = early.college
-    early.ingest(*((f"{n}.sealed", c.sealed(body), NOW - timedelta(hours=1)) for n, body in enumerate(c.keys)))
+    early.ingest(*((f"{n}.sealed", c.sealed(body), on_time()) for n, body in enumerate(c.keys)))
     with pytest.raises(CollegeError, match="nothing to decide"):
         early.decide("proceed")

@@ -45,7 +45,7 @@ def world(tmp_path, monkeypatch):
 def ingested(world):
     """One of each outcome: accepted (and a duplicate of it), superseded, rejected, late, unattributed, missing."""
     college, store = world
-    first = college.sealed("society-02")
+    first = college.sealed("society-02", made_at=(ON_TIME - timedelta(minutes=1)).isoformat())  # made before its correction
     files = [
         ("society-01", college.sealed("society-01"), ON_TIME),
         ("society-02", first, ON_TIME + timedelta(minutes=2)),

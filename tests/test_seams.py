@@ -32,7 +32,12 @@ from tests.helpers import contest as small_contest
 from tests.ingest_world import SENTINEL_FIGURES, ingest_without_prefect, make_college, put_at
 
 PASSPHRASE = {"COLLEGE_KEY_PASSPHRASE": "a passphrase"}
-NOW = datetime.now(UTC)
+
+
+def on_time() -> datetime:
+    """When a return on time is received: after it was made (an hour before now), before the deadline
+    (five minutes before the fixture's now), however long the suite has run."""
+    return datetime.now(UTC) - timedelta(minutes=30)
 
 
 def run(*args, env=None, input=None):
@@ -92,12 +97,12 @@ def test_version():
 
 @pytest.fixture
 def world(tmp_path, monkeypatch):
-    college = make_college(tmp_path, bodies=3, deadline=NOW - timedelta(minutes=5))
+    college = make_college(tmp_path, bodies=3, deadline=datetime.now(UTC) - timedelta(minutes=5))
     for name, value in college.environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("COLLEGE_STORE", raising=False)
     store = LocalStore(tmp_path / "store")
-    set_up_store(store, college.contest.id, NOW)
+    set_up_store(store, college.contest.id, datetime.now(UTC))
     return college, store
 
 
@@ -123,8 +128,8 @@ def test_status_on_a_store_that_does_not_exist_is_an_error(world, tmp_path):
 
 def test_status_reads_at_80_columns(world):
     college, store = world
-    put_at(store, "inbox/1.sealed", college.sealed("society-01"), NOW - timedelta(hours=1))
-    put_at(store, "inbox/2.sealed", college.sealed("society-02", papers_returned=1), NOW - timedelta(hours=1))
+    put_at(store, "inbox/1.sealed", college.sealed("society-01"), on_time())
+    put_at(store, "inbox/2.sealed", college.sealed("society-02", papers_returned=1), on_time())
     ingest_without_prefect(college.contest, store)
     result = CliRunner().invoke(app, ["status", str(college.contest_file), "--store", str(store.root)], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
@@ -165,7 +170,7 @@ def counted_world(world, tmp_path):
     """Two returns accepted and one missing, after the deadline; a separate Prefect home for the commands."""
     college, store = world
     for n, body in enumerate(["society-01", "society-02"]):
-        put_at(store, f"inbox/{n}.sealed", college.sealed(body), NOW - timedelta(hours=1))
+        put_at(store, f"inbox/{n}.sealed", college.sealed(body), on_time())
     data = tomlkit.parse(college.contest_file.read_text())
     data["declaration_public_key"] = public_text(X25519PrivateKey.generate())  # as the key ceremony writes it
     college.contest_file.write_text(tomlkit.dumps(data))
