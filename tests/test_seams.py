@@ -208,3 +208,17 @@ def test_an_embargoed_step_that_fails_names_the_step_and_a_cause_and_shows_no_tr
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
     assert "open, tally and seal: the return counting for" in result.stderr and "no longer checks" in result.stderr
+
+
+def test_secrets_block_puts_a_key_file_into_a_prefect_secret_block_the_flows_read(prefect_server, tmp_path, monkeypatch):
+    from flows.secrets import receipt_key
+
+    assert run("keygen", tmp_path / "scrutineer.key", env=PASSPHRASE).exit_code == 0
+    made = run("secrets", "block", tmp_path / "scrutineer.key", "--name", "walkthrough-receipt-key", env=PASSPHRASE)
+    assert made.exit_code == 0, made.output
+    assert "export COLLEGE_RECEIPT_KEY_BLOCK=walkthrough-receipt-key" in made.stdout
+    monkeypatch.delenv("COLLEGE_RECEIPT_KEY", raising=False)
+    monkeypatch.setenv("COLLEGE_RECEIPT_KEY_BLOCK", "walkthrough-receipt-key")
+    assert private_text(receipt_key()) == private_text(read_private_key(tmp_path / "scrutineer.key", "a passphrase"))
+    again = run("secrets", "block", tmp_path / "scrutineer.key", "--name", "walkthrough-receipt-key", env=PASSPHRASE)
+    assert one_line_error(again) and "nothing was replaced" in again.output
