@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import AwareDatetime, Field
 
 from college import strict_json
-from college.anchor import AMEND, anchored_contest, anchored_hash, contest_key
+from college.anchor import AMEND, CONTEST, anchored_contest, anchored_hash, contest_key
 from college.contest import Contest, Member
 from college.errors import CollegeError
 from college.ingest import ADMITTED, DECISION, admission_event, proceed_event, receipt_key, record, standings
@@ -224,6 +224,8 @@ def record_decision(
     event = _event(decision, contest, contest_bytes, entries, by)
     event["ids"] = event.get("ids", {}) | {"kind": decision.kind, "decision": sha, "decided-by": by}
     ledger.store.put(f"{DECISIONS}/{sha}", data)
+    if decision.kind == AMEND:  # the amended file is kept as the anchored one is: the next amendment is judged by it
+        ledger.store.put(contest_key(digest(contest_bytes)), contest_bytes)
     if event["event"] == ADMITTED:
         entry = record(ledger, standings(contest, entries), event, event.pop("once_key"))
     else:
@@ -306,7 +308,11 @@ def check_recorded_decisions(ledger: Ledger, contest: Contest) -> None:
     """Refuse a ledger holding a committee decision (an admission, a decision to proceed, a tie decided,
     an amendment) that is not backed by a stored document a quorum signed: one appended by someone who
     could write to the store but holds no member's key is caught before anything counts it."""
+    judges: dict[str, Contest] = {}
+    current = None  # the contest file anchored when each decision was recorded: its committee took it
     for entry in ledger.entries():
+        if entry.event == CONTEST and entry.once_key == CONTEST:
+            current = entry.ids.get("sha256")
         if entry.event not in (ADMITTED, DECISION):
             continue
         where = f"ledger position {entry.position}"
@@ -318,11 +324,12 @@ def check_recorded_decisions(ledger: Ledger, contest: Contest) -> None:
         if signed is None or digest(decision_bytes(signed)) != sha:
             raise CollegeError("a committee decision with no signed document behind it: forged, or recorded "
                                "without `college decision record`", file=ledger.store.uri, field=where)
-        judge = contest
-        if signed.decision.kind == AMEND:
-            data = ledger.store.get(contest_key(signed.decision.subject.get("from", "")))
-            judge = parse_toml(Contest, data, where)
+        if current is not None and current not in judges:
+            judges[current] = parse_toml(Contest, ledger.store.get(contest_key(current)), contest_key(current))
+        judge = judges.get(current, contest)
         problems = verify_decision(signed, judge)
+        if signed.decision.kind == AMEND and not problems:
+            current = entry.ids.get("to", current)
         if problems or signed.decision.kind != entry.ids.get("kind"):
             why = problems[0] if problems else "the document is not a decision of this kind"
             raise CollegeError(f"a committee decision that does not hold: {why}", file=ledger.store.uri, field=where)

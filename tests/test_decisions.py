@@ -298,6 +298,22 @@ def test_a_changed_contest_file_is_refused_until_a_signed_amendment_covers_it(de
 
     listed = [d for d in procedural_record(moved, ledger.entries()).decisions if d.subject == "amend"]  # the NEC report's
     assert len(listed) == 1 and listed[0].decision.endswith("deadline extended by three days")
+
+    # A second amendment, which changes the committee itself, is judged by the committee of the file it amends;
+    # the decisions recorded before it still hold, each judged by the committee that took it.
+    renewed = {m: MemberKeys.generate() for m in MEMBERS}
+    data = tomlkit.parse(decided.contest_file.read_text())
+    data["committee"]["members"] = [renewed[m].member(m, f"Member {m}", "role").model_dump() for m in MEMBERS]
+    decided.contest_file.write_text(tomlkit.dumps(data))
+    second = load_contest(decided.contest_file)
+    signed = propose(second, "amend", decision_subject("amend", second, ledger, to=digest(decided.contest_file.read_bytes()),
+                                                       reason="a new committee"), ledger)
+    for member in MEMBERS[:3]:  # the committee in office signs: the one of the file it amends
+        signed = sign_ed25519(signed, moved.committee.member(member), decided.keys[member].signing)
+    record_decision(ledger, second, decided.contest_file.read_bytes(), signed, decided.receipt_key)
+    check_contest(ledger, second, decided.contest_file.read_bytes(), str(decided.contest_file))
+    check_recorded_decisions(ledger, second)
+    assert len(amendments(ledger.entries())) == 2
     shown = run("status", decided.contest_file, "--store", decided.store.root)
     assert "amended (ledger position" in shown.output and "deadline extended by three days" in shown.output
 
