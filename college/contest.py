@@ -37,6 +37,7 @@ from pydantic import Field, StrictInt, field_validator, model_validator
 from college.errors import CollegeError
 from college.model import Identifier, Model, Name, parse_toml
 from college.signing import Ed25519KeyText, X25519KeyText
+from college.timetable import Calendar
 
 
 class TieMethod(str, Enum):
@@ -309,8 +310,11 @@ class Contest(Model):
     register: list[ReturningBody] = Field(
         default_factory=list, description="every body that sends a return: affiliates and the party's own ballots"
     )
+    calendar: Calendar | None = Field(default=None, description="the timetable (seed 003 items 3, 5, 8, 12, 21, 31)")
     returns_deadline: datetime | None = Field(
-        default=None, description="returns received after this moment are late; with its time zone offset"
+        default=None,
+        description="for a contest without a calendar (a re-count, a dry run): returns received after this moment "
+        "are late; with its time zone offset",
     )
     store: str | None = Field(
         default=None,
@@ -346,6 +350,8 @@ class Contest(Model):
             )
         if TieMethod.lot in self.tie_policy and not self.lot_seed:
             raise ValueError("lot_seed: required when tie_policy includes lot (fixed before the count)")
+        if self.calendar is not None and self.returns_deadline is not None:
+            raise ValueError("returns_deadline: the contest has a calendar; its deadline is calendar.returns_deadline")
         _unique([body.id for body in self.register], "register.id")
         section_ids = {s.id for s in self.sections}
         for body in self.register:
@@ -390,6 +396,10 @@ class Contest(Model):
     def has_college(self) -> bool:
         """False for a one-member-one-vote contest: one section, so shares are of all votes."""
         return len(self.sections) > 1
+    @property
+    def deadline(self) -> datetime | None:
+        """The returns deadline [31]: the calendar's, or the one a contest without a calendar gives."""
+        return self.calendar.returns_deadline if self.calendar is not None else self.returns_deadline
 
     def section(self, section_id: str) -> Section:
         for section in self.sections:

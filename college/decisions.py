@@ -255,7 +255,7 @@ def _event(decision: Decision, contest: Contest, contest_bytes: bytes, entries: 
         missing = standings(contest, entries).missing
         if subject.get("missing") != ", ".join(missing):
             raise CollegeError("the bodies missing now are not the ones the decision names", field="decision.subject.missing")
-        if contest.returns_deadline is not None and datetime.now(UTC) <= contest.returns_deadline:
+        if contest.deadline is not None and datetime.now(UTC) <= contest.deadline:
             raise CollegeError("the returns deadline has not passed: the committee decides after it", field="returns_deadline")
         return proceed_event(contest, standings(contest, entries), by)
     if decision.kind == "tie":

@@ -481,7 +481,7 @@ def status(contest: Contest, entries: Iterable[Entry]) -> Status:
     ]
     return Status(
         contest=contest.id,
-        returns_deadline=contest.returns_deadline,
+        returns_deadline=contest.deadline,
         ledger_entries=len(entries),
         bodies=bodies,
         unattributed=[Unattributed(submission=d, reasons=r) for d, r in state.unattributed.items()],

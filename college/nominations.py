@@ -49,6 +49,7 @@ from college import strict_json
 from college.contest import Contest
 from college.errors import CollegeError, from_validation_error, pydantic_problems
 from college.model import Identifier, Model, Name, parse_toml
+from college.timetable import Calendar, CalendarFile
 
 FORMAT_VERSION = "college-nominations/1"
 
@@ -166,8 +167,10 @@ class NominationsConfig(Model):
     nominations: list[str] = Field(default_factory=list, description="MPs' nominations (CSV or JSON)")
     decisions: list[str] = Field(default_factory=list, description="nominees' acceptances and refusals")
     supporting: list[str] = Field(default_factory=list, description="supporting nominations from CLPs and affiliates")
-    closes: AwareDatetime | None = Field(default=None, description="MPs' nominations close")
-    supporting_closes: AwareDatetime | None = Field(default=None, description="supporting nominations close")
+    calendar: str | None = Field(
+        default=None,
+        description="the contest file whose [calendar] sets when MPs' and supporting nominations close [5, 8]",
+    )
 
     @field_validator("vacancy_percent", "challenge_percent")
     @classmethod
@@ -333,6 +336,15 @@ class Inputs:
     decisions: list[Row[NomineeDecision]]
     supporting: list[Row[SupportingNomination]]
     sources: list[SourceFile]
+    calendar: Calendar | None = None
+
+    @property
+    def closes(self) -> datetime | None:
+        return self.calendar.nominations_close if self.calendar else None
+
+    @property
+    def supporting_closes(self) -> datetime | None:
+        return self.calendar.supporting_close if self.calendar else None
 
 
 def load(path: str | Path) -> Inputs:
@@ -360,6 +372,7 @@ def load(path: str | Path) -> Inputs:
         decisions=rows(config.decisions, NomineeDecision),
         supporting=rows(config.supporting, SupportingNomination),
         sources=sources,
+        calendar=_calendar(base / config.calendar, sources) if config.calendar else None,
     )
     _check_roll(inputs.roll, base / config.roll)
     known = {p.id for p in config.positions}
@@ -385,6 +398,13 @@ def _read_bytes(path: Path) -> bytes:
         raise CollegeError("file not found", file=str(path)) from None
     except OSError as error:
         raise CollegeError(f"cannot read the file ({error.strerror})", file=str(path)) from None
+
+
+def _calendar(path: Path, sources: list[SourceFile]) -> Calendar:
+    """The [calendar] table of a contest file, which sets when nominations close [5, 8]."""
+    data = _read_bytes(path)
+    sources.append(_source(path, data))
+    return parse_toml(CalendarFile, data, str(path)).calendar
 
 
 def _source(path: Path, data: bytes) -> SourceFile:
@@ -564,7 +584,7 @@ def outcome(inputs: Inputs) -> NominationsOutcome:
     times += [r.data.withdrawn for r in inputs.nominations if r.data.withdrawn]
     return NominationsOutcome(
         as_of=max(times) if times else None,
-        closes=config.closes,
+        closes=inputs.closes,
         positions=positions,
         sources=inputs.sources,
         digest=source_digest(inputs),
@@ -652,7 +672,7 @@ def _in_time_order(rows: list[Row]) -> list[Row]:
 
 def _plp_nominations(position: Position, inputs: Inputs, roll: _Roll) -> list[NominationRecord]:
     """Each MP's nominations for this position, in the order made, each valid, withdrawn or rejected [5-7]."""
-    closes = inputs.config.closes
+    closes = inputs.closes
     standing: dict[str, NominationRecord] = {}  # MP id -> their nomination that counts or counted
     records = []
     for row in _in_time_order([r for r in inputs.nominations if r.data.position == position.id]):
@@ -750,7 +770,7 @@ def _conclude(
 
 def _supporting(position: Position, inputs: Inputs, roll: _Roll) -> list[SupportingRecord]:
     """Supporting nominations for this position, in the order made [8-10]."""
-    closes = inputs.config.supporting_closes
+    closes = inputs.supporting_closes
     first: dict[str, SupportingRecord] = {}  # body -> its accepted nomination for this position
     certified = _certified_elsewhere(position, inputs, roll)
     records = []

@@ -91,8 +91,8 @@ def counting_returns(contest: Contest, entries: list[Entry], now: datetime) -> d
     """Issue 6 item 1: the return that counts for each body (body id -> digest), once the count may start:
     the deadline has passed, the declaration key exists, and every registered body has a counting return
     or the Procedures Committee has recorded its decision to proceed without it."""
-    if contest.returns_deadline is not None and now <= contest.returns_deadline:
-        raise CollegeError(f"the returns deadline ({contest.returns_deadline.isoformat()}) has not passed", field="returns_deadline")
+    if contest.deadline is not None and now <= contest.deadline:
+        raise CollegeError(f"the returns deadline ({contest.deadline.isoformat()}) has not passed", field="returns_deadline")
     if not contest.declaration_public_key:
         raise CollegeError("no declaration key: hold the key ceremony first (`college ceremony run`)", field="declaration_public_key")
     state = standings(contest, entries)

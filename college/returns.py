@@ -607,7 +607,7 @@ def check_return(ret: Return, contest: Contest, now: datetime | None = None) -> 
     body = contest.body(ret.affiliate)
     who = _who(contest, ret.affiliate)
     problems = _rules(ret, contest, body, who)
-    deadline = contest.returns_deadline
+    deadline = contest.deadline
     if deadline is not None:
         now = now or datetime.now(UTC)
         if now > deadline:
@@ -635,7 +635,7 @@ def check_submission(
     if received_at.utcoffset() is None:
         raise CollegeError("the receipt time needs a time zone", field="received_at")
     _count_key_matches(contest, count_private_key)
-    late = contest.returns_deadline is not None and received_at > contest.returns_deadline
+    late = contest.deadline is not None and received_at > contest.deadline
     found, ret, problems, content = None, None, [], None
     try:
         found, ret, problems, content = _open(data, contest, count_private_key, received_at)

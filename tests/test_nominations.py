@@ -275,13 +275,50 @@ def test_nominee_must_be_a_commons_member(tmp_path):
     assert nobody.reason == "nominee 'Zed Nobody' is not on the PLP roll"
 
 
+def calendar_file(folder: Path, closes: str, supporting_closes: str) -> str:
+    """A contest file holding only the timetable: the nominations read their closing times from it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    opens = (datetime.fromisoformat(closes) - timedelta(days=7)).isoformat()
+    (folder / "contest.toml").write_text(
+        "[calendar]\n"
+        "announcement = 2026-04-20\ncommencement = 2026-04-22\nnotice_sent = 2026-04-23\n"
+        f"nominations_open = {opens}\nnominations_close = {closes}\n"
+        f"supporting_papers_sent = 2026-04-28\nsupporting_close = {supporting_closes}\n"
+        "recruitment_freeze = 2026-04-22\nreturns_deadline = 2026-06-20T12:00:00+01:00\ncollege_meeting = 2026-06-27\n",
+        encoding="utf-8",
+    )
+    return "contest.toml"
+
+
 def test_nominations_after_the_close_are_rejected(tmp_path):
     result = result_of(
-        tmp_path, commons=8, nominations=[("m001", "Ann Example", 59), ("m002", "Ann Example", 61)], closes=at(60)
+        tmp_path,
+        commons=8,
+        nominations=[("m001", "Ann Example", 59), ("m002", "Ann Example", 61)],
+        calendar=calendar_file(tmp_path, at(60), at(600)),
     )
+    assert result.closes == START + timedelta(minutes=60)
     on_time, late = result.positions[0].plp_nominations
     assert on_time.status is Status.valid
     assert late.status is Status.rejected and late.reason.startswith("made after nominations closed at ")
+
+
+def test_supporting_nominations_after_their_close_are_rejected(tmp_path):
+    society = ("soc", "A Society", "socialist_society")
+    result = result_of(
+        tmp_path,
+        commons=8,
+        supporting=[(*society, "Ann Example", 599, 100, "A. Officer"), ("clp", "A CLP", "clp", "Bob Example", 601, None, None)],
+        calendar=calendar_file(tmp_path, at(60), at(600)),
+    )
+    on_time, late = result.positions[0].supporting
+    assert on_time.status is Status.valid
+    assert late.status is Status.rejected and late.reason.startswith("made after supporting nominations closed at ")
+
+
+def test_the_calendar_must_keep_its_rules(tmp_path):
+    with pytest.raises(CollegeError, match=r"contest.toml: calendar: .*\[supporting-close-before-sent\]"):
+        result_of(tmp_path, commons=8, calendar=calendar_file(tmp_path, at(60), "2026-04-28T12:00:00+01:00"))
 
 
 # ---------------------------------------------------------------------------

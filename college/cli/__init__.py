@@ -38,6 +38,7 @@ COMMANDS = {
     "meeting": "meeting",
     "history": "history",
     "electorate": "electorate",
+    "timetable": "timetable",
 }
 
 

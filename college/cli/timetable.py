@@ -1,0 +1,41 @@
+"""`college timetable`: the contest's calendar, what is due from whom and when, as a table and as iCalendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from college.cli.application import app, clean_errors, out
+from college.contest import load_contest
+from college.timetable import RULES, breaches, ics, of
+
+
+@app.command()
+@clean_errors
+def timetable(
+    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its [calendar]")],
+    ics_file: Annotated[
+        Path | None, typer.Option("--ics", metavar="FILE.ics", help="also write the timetable as an iCalendar file")
+    ] = None,
+) -> None:
+    """The timetable (seed 003 items 3, 5, 8, 12, 21, 31): each date, what is due and from whom."""
+    contest = load_contest(contest_file)
+    calendar, found = of(contest)
+    table = Table(title=f"{contest.id}: timetable of the election of the {contest.position}", title_justify="left")
+    for column in ("when", "what", "due from / by", "item"):
+        table.add_column(column)
+    for event in found:
+        table.add_row(event.when.isoformat(), event.what, event.who, event.items)
+    out.print(table)
+    for breach in breaches(calendar):  # only those a recorded decision varies: the contest would not load otherwise
+        rule = RULES[breach.rule]
+        line = f"varied [{rule.id}] {rule.text} (item {rule.items}): {breach.detail}; by {breach.decision.minute}"
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if ics_file is not None:
+        bodies = [body.name for body in contest.register]
+        ics_file.write_bytes(ics(calendar, contest.id, contest.position, bodies, datetime.now(UTC)))
+        out.print(f"wrote {ics_file}", markup=False, highlight=False, soft_wrap=True)
