@@ -38,6 +38,7 @@ from college.errors import CollegeError
 from college.model import Identifier, Model, Name, parse_toml
 from college.signing import Ed25519KeyText, X25519KeyText
 from college.timetable import Calendar
+from college.wording import Wording
 
 
 class TieMethod(str, Enum):
@@ -238,6 +239,11 @@ class ReturningBody(Model):
     declaration_required: bool = Field(
         description="the paper carries a declaration of support (the body admits people who are not Labour members)"
     )
+    wording: Identifier | None = Field(
+        default=None,
+        description="the id of the declaration wording agreed for this body's papers (items 11, 16); "
+        "none for a body of Labour members only",
+    )
     scrutineer: Name = Field(description="the independent scrutineer named and agreed in advance")
     public_key: Ed25519KeyText = Field(description="the scrutineer's Ed25519 public key, base64 of its 32 raw bytes")
 
@@ -310,6 +316,9 @@ class Contest(Model):
     register: list[ReturningBody] = Field(
         default_factory=list, description="every body that sends a return: affiliates and the party's own ballots"
     )
+    wordings: list[Wording] = Field(
+        default_factory=list, description="the declaration of support's wordings agreed with the Procedures Committee [16]"
+    )
     calendar: Calendar | None = Field(default=None, description="the timetable (seed 003 items 3, 5, 8, 12, 21, 31)")
     returns_deadline: datetime | None = Field(
         default=None,
@@ -354,9 +363,18 @@ class Contest(Model):
             raise ValueError("returns_deadline: the contest has a calendar; its deadline is calendar.returns_deadline")
         _unique([body.id for body in self.register], "register.id")
         section_ids = {s.id for s in self.sections}
+        _unique([w.id for w in self.wordings], "wordings.id")
+        wording_ids = {w.id for w in self.wordings}
         for body in self.register:
             if body.section not in section_ids:
                 raise ValueError(f"register: body {body.id!r} names section {body.section!r}, which the contest lacks")
+            if body.wording is not None and body.wording not in wording_ids:
+                raise ValueError(f"register: body {body.id!r} names wording {body.wording!r}, which wordings lacks")
+            if body.wording is not None and not body.declaration_required:
+                raise ValueError(
+                    f"register: body {body.id!r} admits Labour members only (declaration_required = false): "
+                    "its paper carries no declaration, so no wording (item 16)"
+                )
         _unique([c.id for c in self.categories], "categories.id")
         for category in self.categories:
             if category.id in section_ids:
@@ -400,6 +418,10 @@ class Contest(Model):
     def deadline(self) -> datetime | None:
         """The returns deadline [31]: the calendar's, or the one a contest without a calendar gives."""
         return self.calendar.returns_deadline if self.calendar is not None else self.returns_deadline
+
+    def wording(self, body: ReturningBody) -> Wording | None:
+        """The declaration wording agreed for this body's papers, or None (a body of Labour members only)."""
+        return next((w for w in self.wordings if w.id == body.wording), None)
 
     def section(self, section_id: str) -> Section:
         for section in self.sections:

@@ -93,6 +93,11 @@ class Return(Model):
     ineligible: Count | None = Field(
         description="papers returned without the declaration of support; null where the paper carries none"
     )
+    declaration_wording: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        default=None,
+        description="SHA-256 of the declaration wording the papers carried, as in the register; "
+        "null where the paper carries none (items 11, 16)",
+    )
     spoilt: Count
     other_invalid: Count
     valid: Count
@@ -166,6 +171,8 @@ RULES = {
     "given (zero is allowed)",
     "declaration-not-required": "the body admits only Labour members (no declaration of support), so no paper "
     "can be ineligible",
+    "declaration-wording": "the declaration wording the papers carried is not the one the register records for "
+    "this body (items 11, 16)",
     "ranking-empty": "a valid paper must mark at least one preference",
     "ranking-unknown-candidate": "a ranking names someone who is not a validly nominated candidate",
     "ranking-repeated-candidate": "a ranking names a candidate more than once",
@@ -277,6 +284,7 @@ def make_return(
         "papers_issued": papers_issued,
         "papers_returned": papers_returned,
         "ineligible": ineligible,
+        "declaration_wording": agreed.sha256 if (agreed := contest.wording(body)) else None,
         "spoilt": spoilt + void,
         "other_invalid": other_invalid,
         "valid": sum(row["count"] for row in rows),
@@ -566,6 +574,10 @@ def _rules(ret: Return, contest: Contest, body: ReturningBody | None, who: str) 
             problems.append(_problem(who, "ineligible", "declaration-missing"))
         if not body.declaration_required and ret.ineligible:
             problems.append(_problem(who, "ineligible", "declaration-not-required"))
+        # Items 11, 16: the papers carried the wording agreed for this body, or none where it has none.
+        agreed = contest.wording(body)
+        if ret.declaration_wording != (agreed.sha256 if agreed else None):
+            problems.append(_problem(who, "declaration_wording", "declaration-wording"))
         # Item 13: all full members, and only they, get a paper.
         if ret.papers_issued != body.certified_members:
             if ret.explanation:

@@ -45,6 +45,7 @@ def return_document(contest: Contest, body, rows, *, spoilt: int, other_invalid:
         "papers_issued": body.certified_members,
         "papers_returned": valid + spoilt + other_invalid + (ineligible or 0),
         "ineligible": ineligible,
+        "declaration_wording": wording.sha256 if (wording := contest.wording(body)) else None,
         "spoilt": spoilt,
         "other_invalid": other_invalid,
         "valid": valid,

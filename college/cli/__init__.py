@@ -39,6 +39,7 @@ COMMANDS = {
     "history": "history",
     "electorate": "electorate",
     "timetable": "timetable",
+    "membership": "timetable",
 }
 
 

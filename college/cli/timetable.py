@@ -11,6 +11,7 @@ from rich.table import Table
 
 from college.cli.application import app, clean_errors, out
 from college.contest import load_contest
+from college.membership import check_roll, read_roll
 from college.timetable import RULES, breaches, ics, of
 
 
@@ -39,3 +40,27 @@ def timetable(
         bodies = [body.name for body in contest.register]
         ics_file.write_bytes(ics(calendar, contest.id, contest.position, bodies, datetime.now(UTC)))
         out.print(f"wrote {ics_file}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@clean_errors
+def membership(
+    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its [calendar]")],
+    roll: Annotated[Path, typer.Argument(metavar="ROLL", help="the body's membership roll, CSV or JSON: member, joined")],
+    body: Annotated[str, typer.Option("--body", metavar="ID", help="the body's id in the register")],
+) -> None:
+    """Check a body's certified count against its membership roll: members who joined after the commencement do not vote [12].
+
+    Exits 1 when the certified count is not the number of eligible members.
+    """
+    found = check_roll(load_contest(contest_file), body, read_roll(roll))
+    late = f", e.g. {', '.join(found.late_members)}" if found.late_members else ""
+    out.print(
+        f"{found.body}: {found.on_roll} on the roll; {found.joined_after} joined after the recruitment freeze on "
+        f"{found.freeze} and do not vote{late}; {found.eligible} eligible; {found.certified} certified.",
+        markup=False, highlight=False, soft_wrap=True,
+    )
+    if found.breach:
+        out.print(found.breach, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    out.print("The certified count is the eligible membership.", markup=False, highlight=False)
