@@ -30,13 +30,14 @@ chromium:
 		echo "chromium could not be installed: the browser test will be skipped"; \
 	fi
 
-# The PDF test renders each page with pdftoppm (Debian's poppler-utils): installed the same way.
+# The PDF tests (the NEC report's pages, each affiliate's ballot paper) render pages with pdftoppm
+# (Debian's poppler-utils): installed the same way; without it those tests skip and say why.
 poppler:
 	@if ! command -v pdftoppm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
 		export DEBIAN_FRONTEND=noninteractive; \
 		{ apt-get install -y -qq poppler-utils >/dev/null 2>&1 || \
 		  { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }; } || \
-		echo "poppler-utils could not be installed: the PDF page test will be skipped"; \
+		echo "poppler-utils could not be installed: the PDF page tests will be skipped"; \
 	fi
 
 bench: $(STAMP)

@@ -34,6 +34,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictInt, field_validator, model_validator
 
+from college.delegates import DelegateFees
 from college.errors import CollegeError
 from college.model import Identifier, Model, Name, parse_toml
 from college.signing import Ed25519KeyText, X25519KeyText
@@ -247,6 +248,11 @@ class ReturningBody(Model):
     scrutineer: Name = Field(description="the independent scrutineer named and agreed in advance")
     public_key: Ed25519KeyText = Field(description="the scrutineer's Ed25519 public key, base64 of its 32 raw bytes")
 
+    @property
+    def affiliate(self) -> bool:
+        """A trade union or socialist society: it ballots on the party's paper and may send delegates [14, 22]."""
+        return self.kind in (BodyKind.trade_union, BodyKind.socialist_society)
+
 
 class Member(Model):
     id: Identifier
@@ -329,6 +335,9 @@ class Contest(Model):
         default=None,
         description="where submissions, the ledger and receipts are kept: a folder, file:///path or s3://bucket/prefix; "
         "--store and COLLEGE_STORE take precedence; credentials never go here",
+    )
+    delegate_fees: DelegateFees = Field(
+        default_factory=DelegateFees, description="fee per delegate to the Electoral College meeting (item 22)"
     )
     count_public_key: X25519KeyText | None = Field(
         default=None, description="the count's X25519 public key, base64 of its 32 raw bytes: returns are sealed to it"

@@ -17,6 +17,7 @@ from college.checkpoints import SignedCheckpoint
 from college.contest import Contest
 from college.decisions import SignedDecision
 from college.declaration import Declaration
+from college.delegates import DelegateList, Registration
 from college.preconditions import StoreMark
 from college.electorate import Voter
 from college.history import PublishedFigures
@@ -24,6 +25,7 @@ from college.ingest import Status
 from college.ledger import Entry as LedgerEntry
 from college.meeting.ballot import Tallies as MeetingTallies
 from college.meeting.selection import Selection
+from college.membership import RollMember
 from college.nominations import ROW_MODELS as NOMINATION_ROWS
 from college.nominations import NominationsConfig, NominationsOutcome
 from college.profile import ProfileFile
@@ -59,6 +61,9 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter] = {
     "meeting-tallies": MeetingTallies,
     "voter-roll": TypeAdapter(list[Voter]),
     "published-figures": PublishedFigures,
+    "delegates": TypeAdapter(list[Registration]),
+    "delegate-list": DelegateList,
+    "membership-roll": TypeAdapter(list[RollMember]),
     **{stem: TypeAdapter(list[row]) for stem, row in NOMINATION_ROWS.items()},
 }
 

@@ -38,8 +38,10 @@ COMMANDS = {
     "meeting": "meeting",
     "history": "history",
     "electorate": "electorate",
-    "timetable": "timetable",
-    "membership": "timetable",
+    "timetable": "paperwork",
+    "membership": "paperwork",
+    "ballot-papers": "paperwork",
+    "delegates": "paperwork",
 }
 
 

@@ -1,7 +1,8 @@
-"""`college timetable`: the contest's calendar, what is due from whom and when, as a table and as iCalendar."""
+"""The calendar and the paperwork: `college timetable`, `membership`, `ballot-papers` and `delegates` (seed 003 items 3-22)."""
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,9 @@ from rich.table import Table
 
 from college.cli.application import app, clean_errors, out
 from college.contest import load_contest
+from college.delegates import Registration, delegate_list
+from college.errors import CollegeError
+from college.nominations import read_rows
 from college.membership import check_roll, read_roll
 from college.timetable import RULES, breaches, ics, of
 
@@ -64,3 +68,56 @@ def membership(
         out.print(found.breach, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     out.print("The certified count is the eligible membership.", markup=False, highlight=False)
+
+
+@app.command("ballot-papers")
+@clean_errors
+def ballot_papers(
+    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its register")],
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="folder for one PDF per affiliate")],
+    body: Annotated[str | None, typer.Option("--body", metavar="ID", help="only this affiliate's paper")] = None,
+) -> None:
+    """Each affiliate's official ballot paper, verification slip and voting pack contents, as PDF (items 13-17)."""
+    from college.ballot_paper import write_papers
+
+    contest = load_contest(contest_file)
+    for path in write_papers(contest, out_dir, body):
+        out.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@clean_errors
+def delegates(
+    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its register")],
+    registrations: Annotated[Path, typer.Argument(metavar="DELEGATES", help="CSV or JSON: body, name, registered, when")],
+    format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """The delegates to the Electoral College meeting and the fees each body owes (item 22)."""
+    if format not in ("table", "json"):
+        raise CollegeError(f"--format takes table or json, got {format!r}", field="--format")
+    contest = load_contest(contest_file)
+    listed = delegate_list(contest, read_rows(_read(registrations), registrations, Registration), str(registrations))
+    if format == "json":
+        sys.stdout.write(listed.model_dump_json(indent=2) + "\n")
+        return
+    meeting = f" on {listed.college_meeting}" if listed.college_meeting else ""
+    table = Table(title=f"Delegates to the Electoral College meeting{meeting} ({contest.id})", title_justify="left")
+    for column in ("body", "delegate", "registered", "fee (£)"):
+        table.add_column(column, justify="right" if column == "fee (£)" else "left")
+    for d in listed.delegates:
+        table.add_row(d.body_name, d.name, d.registered.value, d.fee)
+    out.print(table)
+    fees = Table(title="Fees due", title_justify="left")
+    for column in ("body", "delegates", "online", "by post", "due (£)"):
+        fees.add_column(column, justify="left" if column == "body" else "right")
+    for b in listed.bodies:
+        fees.add_row(b.body_name, str(b.delegates), str(b.online), str(b.post), b.fee_due)
+    fees.add_row("total", str(len(listed.delegates)), "", "", listed.total_due)
+    out.print(fees)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CollegeError("file not found", file=str(path)) from None
