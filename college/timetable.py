@@ -279,8 +279,8 @@ def events(calendar: Calendar, position: str, bodies: list[str]) -> list[Event]:
     return sorted(found, key=lambda e: e.sort_key)
 
 
-def ics(calendar: Calendar, contest_id: str, position: str, bodies: list[str], stamp: datetime) -> bytes:
-    """The timetable as an iCalendar file (RFC 5545): one event per date, deadlines as moments in UTC."""
+def ics(contest_id: str, timetable: list[Event], stamp: datetime) -> bytes:
+    """The timetable's events as an iCalendar file (RFC 5545): whole days as all-day events, deadlines as moments in UTC."""
     from icalendar import Calendar as ICalendar
     from icalendar import Event as IEvent
 
@@ -288,7 +288,7 @@ def ics(calendar: Calendar, contest_id: str, position: str, bodies: list[str], s
     document.add("prodid", "-//college//timetable//EN")
     document.add("version", "2.0")
     document.add("x-wr-calname", f"{contest_id}: timetable")
-    for event in events(calendar, position, bodies):
+    for event in timetable:
         entry = IEvent()
         entry.add("uid", f"{contest_id}-{event.id}@college")
         entry.add("dtstamp", stamp.astimezone(UTC))

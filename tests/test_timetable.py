@@ -161,10 +161,10 @@ def test_events_are_in_date_order_and_say_who_owes_what() -> None:
 def test_the_ics_file_reads_back_the_same_dates() -> None:
     cal = calendar()
     stamp = datetime(2026, 5, 13, 10, 0, tzinfo=UTC)
-    data = ics(cal, "2026-leader", "Leader", ["Example Union"], stamp)
-    parsed = ICalendar.from_ical(data)
+    timetable = events(cal, "Leader", ["Example Union"])
+    parsed = ICalendar.from_ical(ics("2026-leader", timetable, stamp))
     read = {str(e["categories"].cats[0]): e.decoded("dtstart") for e in parsed.walk("VEVENT")}
-    expected = {e.id: e.when for e in events(cal, "Leader", ["Example Union"])}
+    expected = {e.id: e.when for e in timetable}
     assert read == expected
     assert len(read) == 10
     # deadlines are moments (compared as instants), days are whole days

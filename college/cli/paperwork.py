@@ -18,11 +18,13 @@ from college.nominations import read_rows
 from college.membership import check_roll, read_roll
 from college.timetable import RULES, breaches, ics, of
 
+ContestArgument = Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file")]
+
 
 @app.command()
 @clean_errors
 def timetable(
-    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its [calendar]")],
+    contest_file: ContestArgument,
     ics_file: Annotated[
         Path | None, typer.Option("--ics", metavar="FILE.ics", help="also write the timetable as an iCalendar file")
     ] = None,
@@ -41,15 +43,14 @@ def timetable(
         line = f"varied [{rule.id}] {rule.text} (item {rule.items}): {breach.detail}; by {breach.decision.minute}"
         out.print(line, markup=False, highlight=False, soft_wrap=True)
     if ics_file is not None:
-        bodies = [body.name for body in contest.register]
-        ics_file.write_bytes(ics(calendar, contest.id, contest.position, bodies, datetime.now(UTC)))
+        ics_file.write_bytes(ics(contest.id, found, datetime.now(UTC)))
         out.print(f"wrote {ics_file}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
 @clean_errors
 def membership(
-    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its [calendar]")],
+    contest_file: ContestArgument,
     roll: Annotated[Path, typer.Argument(metavar="ROLL", help="the body's membership roll, CSV or JSON: member, joined")],
     body: Annotated[str, typer.Option("--body", metavar="ID", help="the body's id in the register")],
 ) -> None:
@@ -73,7 +74,7 @@ def membership(
 @app.command("ballot-papers")
 @clean_errors
 def ballot_papers(
-    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its register")],
+    contest_file: ContestArgument,
     out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="folder for one PDF per affiliate")],
     body: Annotated[str | None, typer.Option("--body", metavar="ID", help="only this affiliate's paper")] = None,
 ) -> None:
@@ -88,7 +89,7 @@ def ballot_papers(
 @app.command()
 @clean_errors
 def delegates(
-    contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its register")],
+    contest_file: ContestArgument,
     registrations: Annotated[Path, typer.Argument(metavar="DELEGATES", help="CSV or JSON: body, name, registered, when")],
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
