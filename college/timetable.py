@@ -136,6 +136,10 @@ class Calendar(Model):
 
     @model_validator(mode="after")
     def _keeps_the_rules(self) -> Calendar:
+        rules = [d.rule for d in self.decisions]
+        twice = next((rule for rule in rules if rules.count(rule) > 1), None)
+        if twice:
+            raise ValueError(f"decisions: two decisions vary {twice!r}; record the one that stands")
         standing = [b for b in breaches(self) if b.decision is None]
         if standing:
             first = standing[0]

@@ -125,6 +125,11 @@ def test_a_decision_for_another_rule_does_not_cover_a_breach() -> None:
         calendar(**short, decisions=[decision("nomination-window")])
 
 
+def test_one_decision_per_rule() -> None:
+    with pytest.raises(ValidationError, match="two decisions vary 'seven-weeks'"):
+        calendar(decisions=[decision("seven-weeks"), decision("seven-weeks")])
+
+
 @pytest.mark.parametrize("rule", [r.id for r in RULES.values() if not r.varies])
 def test_no_decision_changes_the_order_of_events(rule: str) -> None:
     with pytest.raises(ValidationError, match="not a rule the committee may vary"):
