@@ -67,15 +67,25 @@ def test_every_affiliate_gets_a_paper_with_its_own_wording_or_none(contest, pape
     assert flat(TRADE_UNION) in flat(PdfReader(papers["makers-union"]).pages[0].extract_text())
 
 
+def ink(pgm: bytes) -> float:
+    """The share of dark pixels in a binary PGM (P5) image."""
+    magic, width, height, depth, pixels = pgm.split(maxsplit=4)
+    assert magic == b"P5" and depth == b"255"
+    return sum(1 for value in pixels if value < 128) / (int(width) * int(height))
+
+
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (Debian's poppler-utils) is not installed: make test installs it")
 def test_each_paper_renders_to_images(papers, tmp_path):
+    inked = {}
     for body_id, pdf in papers.items():
         subprocess.run(["pdftoppm", "-r", "50", "-png", pdf, tmp_path / body_id], check=True, capture_output=True)
         images = sorted(tmp_path.glob(f"{body_id}-*.png"))
-        assert len(images) == 2, body_id
-        for image in images:
-            data = image.read_bytes()
-            assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2_000
+        assert len(images) == 2 and all(image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for image in images), body_id
+        first = subprocess.run(["pdftoppm", "-r", "50", "-gray", "-f", "1", "-l", "1", pdf], check=True, capture_output=True)
+        inked[body_id] = ink(first.stdout)
+    # every first page is printed on, and the declaration adds ink where there is one
+    assert all(share > 0.01 for share in inked.values()), inked
+    assert inked["makers-union"] > inked["members-society"] and inked["readers-society"] > inked["members-society"]
 
 
 def test_a_paper_that_needs_a_declaration_without_an_agreed_wording_is_refused(contest):
