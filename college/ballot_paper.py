@@ -16,11 +16,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fpdf import FPDF
-
 from college.contest import Contest, ReturningBody
 from college.errors import CollegeError
-from college.reports.pdf import transliterate, unicode_font
+from college.reports.pdf import UnicodePDF, unicode_font
 
 # [13] The voting package sent to all members, in the guidelines' order.
 PACK_CONTENTS = (
@@ -56,16 +54,9 @@ def affiliates(contest: Contest, body_id: str | None = None) -> list[ReturningBo
     return found
 
 
-class _Paper(FPDF):
+class _Paper(UnicodePDF):
     def __init__(self):
-        super().__init__(format="A4")
-        font = unicode_font()
-        if font:
-            self.add_font("body", "", str(font[0]))
-            self.add_font("body", "B", str(font[1]))
-            self.family, self.clean = "body", str
-        else:
-            self.family, self.clean = "helvetica", transliterate
+        super().__init__("P", unicode_font())
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=14)
 

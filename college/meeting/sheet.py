@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from college.errors import CollegeError
 from college.meeting.ballot import PAPER_NAMES, PART_NAMES, Ballot, Meeting, Round
-from college.reports.pdf import transliterate, unicode_font
+from college.reports.pdf import UnicodePDF, unicode_font
 
 
 
-class _Sheet(FPDF):
+class _Sheet(UnicodePDF):
     def __init__(self) -> None:
-        super().__init__(orientation="P", format="A4")
-        font = unicode_font()
-        if font:
-            self.add_font("body", "", str(font[0]))
-            self.add_font("body", "B", str(font[1]))
-            self.family, self.clean = "body", str
-        else:
-            self.family, self.clean = "helvetica", transliterate
+        super().__init__("P", unicode_font())
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=18)
 

@@ -53,16 +53,23 @@ def transliterate(text: str) -> str:
         return plain.encode("latin-1", "replace").decode("latin-1")
 
 
-class _Document(FPDF):
-    def __init__(self, report: Report, font: tuple[Path, Path] | None):
-        super().__init__(orientation="L", format="A4")
-        self.report = report
+class UnicodePDF(FPDF):
+    """An A4 PDF writing in DejaVu Sans when installed (`family`), else a core font with `clean` transliterating."""
+
+    def __init__(self, orientation: str = "P", font: tuple[Path, Path] | None = None):
+        super().__init__(orientation=orientation, format="A4")
         if font:
             self.add_font("body", "", str(font[0]))
             self.add_font("body", "B", str(font[1]))
             self.family, self.clean = "body", str
         else:
             self.family, self.clean = "helvetica", transliterate
+
+
+class _Document(UnicodePDF):
+    def __init__(self, report: Report, font: tuple[Path, Path] | None):
+        super().__init__("L", font)
+        self.report = report
         self.set_auto_page_break(True, margin=14)
         self.set_margins(10, 12, 10)
 
