@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
@@ -34,7 +35,6 @@ from typing import Annotated
 
 from pydantic import Field, StrictInt, field_validator, model_validator
 
-from college.delegates import DelegateFees
 from college.errors import CollegeError
 from college.model import Identifier, Model, Name, parse_toml
 from college.signing import Ed25519KeyText, X25519KeyText
@@ -124,6 +124,22 @@ class Papers(str, Enum):
 
     ballots = "ballots"  # one voter's ballot paper
     block_votes = "block-votes"  # a delegation's block vote (the unions and CLPs of 1981-1993)
+
+
+class Registered(str, Enum):
+    online = "online"
+    post = "post"
+
+
+class DelegateFees(Model):
+    """Fee per delegate, by how they were registered [22]."""
+
+    online: str = Field(default="50.00", pattern=r"^\d{1,6}\.\d{2}$", description='pounds and pence, such as "50.00"')
+    post: str = Field(default="60.00", pattern=r"^\d{1,6}\.\d{2}$", description='pounds and pence, such as "60.00"')
+
+    def fee(self, registered: Registered) -> Decimal:
+        """[22] The fee for one delegate registered this way."""
+        return Decimal(self.online if registered is Registered.online else self.post)
 
 
 class Section(Model):

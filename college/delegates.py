@@ -13,30 +13,15 @@ registered, and when.
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import Enum
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from pydantic import AwareDatetime, Field, field_validator
 
+from college.contest import Contest, DelegateFees, Registered
 from college.errors import CollegeError
 from college.model import Identifier, Model, Name
-
-if TYPE_CHECKING:
-    from college.contest import Contest, ReturningBody
-
-class Registered(str, Enum):
-    online = "online"
-    post = "post"
-
-
-class DelegateFees(Model):
-    """Fee per delegate, by how they were registered [22]."""
-
-    online: str = Field(default="50.00", pattern=r"^\d{1,6}\.\d{2}$", description='pounds and pence, such as "50.00"')
-    post: str = Field(default="60.00", pattern=r"^\d{1,6}\.\d{2}$", description='pounds and pence, such as "60.00"')
-
-    def fee(self, registered: Registered) -> Decimal:
-        return Decimal(self.online if registered is Registered.online else self.post)
+from college.nominations import read_rows
+from college.reports.tables import Table
 
 
 class Registration(Model):
@@ -84,6 +69,15 @@ class DelegateList(Model):
 
 def _pounds(value: Decimal) -> str:
     return f"{value:.2f}"
+
+
+def read_registrations(path: Path) -> list[tuple[str, Registration]]:
+    """The rows of a registrations file (CSV or JSON), each with where it is ("line 2")."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CollegeError("file not found", file=str(path)) from None
+    return read_rows(data, path, Registration)
 
 
 def delegate_list(contest: Contest, rows: list[tuple[str, Registration]], file: str = "delegates") -> DelegateList:
@@ -136,3 +130,25 @@ def delegate_list(contest: Contest, rows: list[tuple[str, Registration]], file: 
         bodies=bodies,
         total_due=_pounds(sum((Decimal(b.fee_due) for b in bodies), Decimal(0))),
     )
+
+
+def report_tables(listed: DelegateList) -> list[Table]:
+    """The list for the meeting and the fees due, as report tables: printed by `college delegates`,
+    and added to the NEC report by `college report --delegates`."""
+    meeting = f" on {listed.college_meeting}" if listed.college_meeting else ""
+    return [
+        Table(
+            id="delegates",
+            title=f"Delegates to the Electoral College meeting{meeting}",
+            columns=["body", "delegate", "registered", "fee (£)"],
+            rows=[[d.body_name, d.name, d.registered.value, d.fee] for d in listed.delegates],
+            note=f"£{listed.fees.online} a delegate registered online, £{listed.fees.post} by post (item 22)",
+        ),
+        Table(
+            id="delegate-fees",
+            title="Delegates' fees due, by body",
+            columns=["body", "delegates", "online", "by post", "due (£)"],
+            rows=[[b.body_name, b.delegates, b.online, b.post, b.fee_due] for b in listed.bodies]
+            + [["total", len(listed.delegates), None, None, listed.total_due]],
+        ),
+    ]

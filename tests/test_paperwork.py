@@ -181,4 +181,32 @@ def test_the_delegates_command_lists_the_meeting_and_the_fees():
     listed = json.loads(ran.output)
     assert listed["total_due"] == "270.00" and len(listed["delegates"]) == 5
     ran = runner.invoke(app, ["delegates", str(CONTEST_FILE), str(EXAMPLE / "delegates.csv")], env={"COLUMNS": "120"})
-    assert ran.exit_code == 0 and "Fees due" in ran.output and "270.00" in ran.output
+    assert ran.exit_code == 0 and "fees due, by body" in ran.output and "270.00" in ran.output
+
+
+def test_the_nec_report_can_list_the_delegates_and_the_public_report_never_does(tmp_path):
+    from datetime import UTC, datetime
+
+    from college.count.rules import count
+    from college.declaration import build_declaration, parse_contest, write_declaration
+    from tests.test_reports import small_profiles
+
+    text = CONTEST_FILE.read_text(encoding="utf-8")
+    declaration = build_declaration(
+        contest_file=text, result=count(parse_contest(text), small_profiles()), profiles=small_profiles(),
+        declared_at=datetime(2026, 7, 4, 14, 0, tzinfo=UTC), declared_by=["Chair"],
+        sealed_result_digest="a" * 64, ledger_head="b" * 64,
+    )
+    declared = write_declaration(declaration, tmp_path / "declaration.json")
+    ran = runner.invoke(app, ["report", str(declared), "--out", str(tmp_path / "r"), "--format", "json,pdf",
+                              "--delegates", str(EXAMPLE / "delegates.csv")])
+    assert ran.exit_code == 0, ran.output
+    nec = json.loads((tmp_path / "r" / "nec-report.json").read_text(encoding="utf-8"))
+    tables = {table["id"]: table for table in nec["tables"]}
+    assert tables["delegate-fees"]["rows"][-1] == ["total", 5, None, None, "270.00"]
+    assert ["Makers' Union", "Sam Delegate", "post", "60.00"] in tables["delegates"]["rows"]
+    public = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    assert not {"delegates", "delegate-fees"} & {table["id"] for table in public["tables"]}
+    assert "Sam Delegate" in flat(" ".join(p.extract_text() for p in PdfReader(tmp_path / "r" / "nec-report.pdf").pages))
+    bad = runner.invoke(app, ["report", str(declared), "--out", str(tmp_path / "s"), "--delegates", str(tmp_path / "none.csv")])
+    assert bad.exit_code == 2 and "none.csv: file not found" in bad.output

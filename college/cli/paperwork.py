@@ -12,9 +12,8 @@ from rich.table import Table
 
 from college.cli.application import app, clean_errors, out
 from college.contest import load_contest
-from college.delegates import Registration, delegate_list
+from college.delegates import delegate_list, read_registrations, report_tables
 from college.errors import CollegeError
-from college.nominations import read_rows
 from college.membership import check_roll, read_roll
 from college.timetable import RULES, breaches, ics, of
 
@@ -97,28 +96,14 @@ def delegates(
     if format not in ("table", "json"):
         raise CollegeError(f"--format takes table or json, got {format!r}", field="--format")
     contest = load_contest(contest_file)
-    listed = delegate_list(contest, read_rows(_read(registrations), registrations, Registration), str(registrations))
+    listed = delegate_list(contest, read_registrations(registrations), str(registrations))
     if format == "json":
         sys.stdout.write(listed.model_dump_json(indent=2) + "\n")
         return
-    meeting = f" on {listed.college_meeting}" if listed.college_meeting else ""
-    table = Table(title=f"Delegates to the Electoral College meeting{meeting} ({contest.id})", title_justify="left")
-    for column in ("body", "delegate", "registered", "fee (£)"):
-        table.add_column(column, justify="right" if column == "fee (£)" else "left")
-    for d in listed.delegates:
-        table.add_row(d.body_name, d.name, d.registered.value, d.fee)
-    out.print(table)
-    fees = Table(title="Fees due", title_justify="left")
-    for column in ("body", "delegates", "online", "by post", "due (£)"):
-        fees.add_column(column, justify="left" if column == "body" else "right")
-    for b in listed.bodies:
-        fees.add_row(b.body_name, str(b.delegates), str(b.online), str(b.post), b.fee_due)
-    fees.add_row("total", str(len(listed.delegates)), "", "", listed.total_due)
-    out.print(fees)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CollegeError("file not found", file=str(path)) from None
+    for found in report_tables(listed):
+        table = Table(title=found.title, title_justify="left", caption=found.note)
+        for column in found.columns:
+            table.add_column(column)
+        for row in found.rows:
+            table.add_row(*("" if cell is None else str(cell) for cell in row))
+        out.print(table)

@@ -19,11 +19,20 @@ def report(
     declaration: Annotated[Path, typer.Argument(metavar="DECLARATION", help="the declaration file the declaration flow wrote")],
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the reports")],
     format: Annotated[str, typer.Option("--format", help="comma-separated: html,pdf,json,csv,exports")] = "html,pdf,json,csv,exports",
+    delegates: Annotated[
+        Path | None,
+        typer.Option("--delegates", metavar="FILE", help="delegate registrations: the NEC report lists them and the fees due"),
+    ] = None,
 ) -> None:
     """Write the declared result, the published breakdowns, the NEC report and the exports other tools read."""
     formats = parse_formats(format)
     declared = require_declared(declaration)
-    written = write_reports(declared, out_dir, formats)
+    extra = []
+    if delegates is not None:
+        from college.delegates import delegate_list, read_registrations, report_tables
+
+        extra = report_tables(delegate_list(declared.contest, read_registrations(delegates), str(delegates)))
+    written = write_reports(declared, out_dir, formats, extra)
     if declared.dry_run:
         out.print("DRY RUN: these reports are of a rehearsal, not a real result", style="bold red")
     for path in written:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from college.declaration import Declaration
@@ -16,7 +16,7 @@ from college.errors import CollegeError
 from college.exports import write_exports
 from college.reports.html import render_html
 from college.reports.pdf import write_pdf
-from college.reports.tables import WATERMARK, Report, build_report
+from college.reports.tables import WATERMARK, Report, Table, build_report
 
 FORMATS = ("html", "pdf", "json", "csv", "exports")
 
@@ -49,12 +49,14 @@ def parse_formats(text: str) -> list[str]:
     return formats
 
 
-def write_reports(declaration: Declaration, out: str | Path, formats: Iterable[str] = FORMATS) -> list[Path]:
-    """The public report and the NEC report in each format asked for; returns the files written."""
+def write_reports(
+    declaration: Declaration, out: str | Path, formats: Iterable[str] = FORMATS, nec_extra: Sequence[Table] = ()
+) -> list[Path]:
+    """The public report and the NEC report (with `nec_extra` tables) in each format asked for; returns the files written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     formats = list(formats)
-    public, nec = build_report(declaration, "public"), build_report(declaration, "nec")
+    public, nec = build_report(declaration, "public"), build_report(declaration, "nec", nec_extra)
     written: list[Path] = []
     if "json" in formats:
         written += [write_json(public, out / "report.json"), write_json(nec, out / "nec-report.json")]

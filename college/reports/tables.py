@@ -16,6 +16,7 @@ published decimal places survive, and exact fractions sit beside them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -684,16 +685,17 @@ def nec_tables(declaration: Declaration, close: Closeness) -> list[Table]:
     ]
 
 
-def build_report(declaration: Declaration, audience: Audience = "public") -> Report:
+def build_report(declaration: Declaration, audience: Audience = "public", nec_extra: Sequence[Table] = ()) -> Report:
     """The public report, or the NEC's: the same, with the procedural record, every flag and
-    decision, and whether the papers not counted could have changed the result."""
+    decision, whether the papers not counted could have changed the result, and `nec_extra`
+    (the Electoral College meeting's delegates, say)."""
     contest = declaration.contest
     result = declaration.result
     close = closeness(declaration) if audience == "nec" else None
     found = close.margins if close else margins(result)
     tables = public_tables(declaration) + margin_tables(declaration, found)
     if close:
-        tables += nec_tables(declaration, close)
+        tables += nec_tables(declaration, close) + list(nec_extra)
     return Report(
         audience=audience,
         dry_run=declaration.dry_run,
