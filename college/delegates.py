@@ -140,14 +140,16 @@ def report_tables(listed: DelegateList) -> list[Table]:
         Table(
             id="delegates",
             title=f"Delegates to the Electoral College meeting{meeting}",
-            columns=["body", "delegate", "registered", "fee (£)"],
+            columns=["body", "delegate", "registered", "fee_gbp"],
+            headers=["body", "delegate", "registered", "fee (£)"],
             rows=[[d.body_name, d.name, d.registered.value, d.fee] for d in listed.delegates],
             note=f"£{listed.fees.online} a delegate registered online, £{listed.fees.post} by post (item 22)",
         ),
         Table(
             id="delegate-fees",
             title="Delegates' fees due, by body",
-            columns=["body", "delegates", "online", "by post", "due (£)"],
+            columns=["body", "delegates", "online", "post", "due_gbp"],
+            headers=["body", "delegates", "online", "by post", "due (£)"],
             rows=[[b.body_name, b.delegates, b.online, b.post, b.fee_due] for b in listed.bodies]
             + [["total", len(listed.delegates), None, None, listed.total_due]],
         ),

@@ -101,9 +101,10 @@ def delegates(
         sys.stdout.write(listed.model_dump_json(indent=2) + "\n")
         return
     for found in report_tables(listed):
+        headers, cells, numeric = found.people()
         table = Table(title=found.title, title_justify="left", caption=found.note)
-        for column in found.columns:
-            table.add_column(column)
-        for row in found.rows:
-            table.add_row(*("" if cell is None else str(cell) for cell in row))
+        for header, number in zip(headers, numeric):
+            table.add_column(header, justify="right" if number else "left")
+        for row in cells:
+            table.add_row(*row)
         out.print(table)
