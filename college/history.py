@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -321,7 +320,3 @@ def compare(example: Example, result: Result) -> list[Figure]:
             )
         )
     return figures
-
-
-def disagreements(figures: list[Figure]) -> Iterator[Figure]:
-    return (figure for figure in figures if not figure.agrees)
