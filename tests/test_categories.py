@@ -18,8 +18,10 @@ B has 10/19 = 52.63% of votes and is elected. By category, round 2: members A 7,
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 import tomlkit
@@ -404,3 +406,23 @@ def test_a_category_has_its_own_decimal_places():
 def test_categories_model_defaults():
     category = Category(id="m", name="M")
     assert category.section is None and category.joined_by is None and category.electorate is None
+
+
+def test_college_count_takes_each_voter_categorys_profile():
+    from typer.testing import CliRunner
+
+    from college.cli import app
+
+    folder = Path(__file__).resolve().parent.parent / "examples" / "history" / "2020-leader"
+    parts = [f"--section={c}={folder / c}.json" for c in ("members", "registered", "affiliated")]
+    result = CliRunner().invoke(app, ["count", str(folder / "contest.toml"), *parts, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["has_college"] is False and document["winner"] == "Keir Starmer"
+    members = document["rounds"][0]["sections"][0]["categories"][0]
+    assert (members["id"], members["votes"]["Keir Starmer"], members["shares"]["Keir Starmer"]["percent"]) == (
+        "members", 225135, "56.1"
+    )
+    wrong = CliRunner().invoke(app, ["count", str(folder / "contest.toml"), f"--section=omov={folder / 'members.json'}"])
+    assert wrong.exit_code == 2
+    assert "no section or voter category 'omov' to count (the contest counts: members, registered, affiliated)" in wrong.stderr
