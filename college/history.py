@@ -56,7 +56,9 @@ class PartFigures(Model):
     non_transferable: Count | None = None
     share: dict[Name, Cell] = Field(default_factory=dict, description="% of the section's (or category's) valid votes")
     contribution: dict[Name, Cell] = Field(default_factory=dict, description="the section's part of the college share, %")
-    real: bool = Field(default=False, description="counted from the real papers (the 2010 PLP ballots)")
+    real: bool = Field(
+        default=False, description="counted from the real papers the party published (the 2010 PLP ballots)"
+    )
 
 
 class RoundFigures(Model):
@@ -193,6 +195,7 @@ class Figure:
     rule: str
     contradicted: bool = False  # listed as contradicted by the other published figures
     source: str = ""
+    reconstructed: bool = False  # a vote nobody published, chosen to fit the percentages: realised, not history
 
     @property
     def agrees(self) -> bool:
@@ -288,13 +291,16 @@ def compare(example: Example, result: Result) -> list[Figure]:
         cells = {"college": table["college"]}
         for part_id, cell in {**table["sections"], **table.get("categories", {})}.items():
             counted_votes, counted_valid = votes[part_id]
-            figures.append(Figure(n, f"{part_id} valid", str(cell["valid"]), str(counted_valid), None, "count"))
+            chosen = not cell.get("published", True)
+            figures.append(Figure(n, f"{part_id} valid", str(cell["valid"]), str(counted_valid), None, "count", reconstructed=chosen))
             if "non_transferable" in cell:
                 figures.append(
                     Figure(n, f"{part_id} non-transferable", str(cell["non_transferable"]), str(dropped[part_id]), None, "count")
                 )
             for name, v in cell.get("votes", {}).items():
-                figures.append(Figure(n, f"{part_id} votes {name}", str(v), str(counted_votes[name]), None, "count"))
+                figures.append(
+                    Figure(n, f"{part_id} votes {name}", str(v), str(counted_votes[name]), None, "count", reconstructed=chosen)
+                )
             cells[f"{part_id} share"] = cell.get("share", {})
             cells[f"{part_id} contribution"] = cell.get("contribution", {})
         for kind, entries in cells.items():

@@ -328,3 +328,13 @@ def test_college_electorate_reports_each_category_and_every_refusal(tmp_path):
     assert [r["voter"] for r in document["refused"]] == ["m2", "r2"]
     assert "after the freeze date 2016-01-12" in document["refused"][0]["why"]
     assert "before the registration window opened 2016-07-18T17:00:00+01:00" in document["refused"][1]["why"]
+
+
+def test_reconstructed_votes_are_told_apart_from_published_figures():
+    reconstructed = {c: [f for f in counted(e) if f.reconstructed] for c, e in EXAMPLES.items()}
+    assert not reconstructed["2016-leader"] and not reconstructed["1994-deputy"]
+    assert reconstructed["1994-leader"] and all(f.label.split(" ")[1] in ("votes", "valid") for f in reconstructed["1994-leader"])
+    # The 2010 PLP's rounds 2 and 3 come from the ballots the party published: not reconstructed.
+    assert not [f for f in reconstructed["2010-leader"] if f.label.startswith("plp ")]
+    result = runner.invoke(app, ["history", "1994-leader"])
+    assert "24 of 24 published figures reproduced; 12 of 12 reconstructed votes realised" in " ".join(result.stdout.split())

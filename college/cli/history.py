@@ -96,6 +96,7 @@ def _figure_json(figure: Figure) -> dict:
         "exact": None if figure.exact is None else str(figure.exact),
         "rule": figure.rule,
         "contradicted": figure.contradicted,
+        "reconstructed": figure.reconstructed,
         "source": figure.source or None,
         "agrees": figure.agrees,
     }
@@ -112,6 +113,8 @@ def _figures_table(example: Example, figures: list[Figure]):
         exact = "" if f.exact is None else f"{float(f.exact):.4f}"
         if f.contradicted:
             mark = "contradicted, as documented" if f.agrees else "NOT a contradiction"
+        elif f.reconstructed:
+            mark = "reconstructed" if f.agrees else "DIFFERS"
         else:
             mark = "ok" if f.agrees else "DIFFERS"
         table.add_row(str(f.round or ""), f.label, f.published, f.counted, exact, mark,
@@ -120,10 +123,13 @@ def _figures_table(example: Example, figures: list[Figure]):
 
 
 def _summary(example: Example, figures: list[Figure]) -> str:
-    published = [f for f in figures if not f.contradicted]
+    published = [f for f in figures if not f.contradicted and not f.reconstructed]
+    reconstructed = [f for f in figures if f.reconstructed]
     contradicted = [f for f in figures if f.contradicted]
     agreed = sum(f.agrees for f in published)
     text = f"{agreed} of {len(published)} published figures reproduced"
+    if reconstructed:
+        text += f"; {sum(f.agrees for f in reconstructed)} of {len(reconstructed)} reconstructed votes realised"
     if contradicted:
         text += f"; {len(contradicted)} published figure(s) contradicted by the others (see SOURCES.md)"
     return text + f"; sources: {example.folder / 'SOURCES.md'}"
