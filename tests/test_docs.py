@@ -31,3 +31,20 @@ def test_every_schema_is_linked_from_the_file_formats_page():
     page = (ROOT / "docs" / "reference" / "file-formats.md").read_text(encoding="utf-8")
     missing = [p.name for p in sorted((ROOT / "schemas").glob("*.schema.json")) if f"../schemas/{p.name})" not in page]
     assert not missing, f"docs/reference/file-formats.md does not link: {', '.join(missing)}"
+
+
+def test_the_complete_contest_file_is_complete_and_valid():
+    """docs/contest-file.md shows this file: everything from the returns to the declaration."""
+    from college.committee import SEED_003_ROLES
+    from college.contest import load_contest
+
+    complete = load_contest(ROOT / "examples" / "2010-leader" / "complete-contest.toml")
+    counted = load_contest(ROOT / "examples" / "2010-leader" / "contest.toml")
+    assert complete.candidates == counted.candidates and complete.sections[0].id == counted.sections[0].id
+    assert [(s.id, s.weight) for s in complete.sections] == [(s.id, s.weight) for s in counted.sections]
+    assert {body.section for body in complete.register} == {s.id for s in complete.sections}
+    assert complete.returns_deadline and complete.count_public_key and complete.declaration_public_key
+    assert complete.committee is not None and complete.committee.quorum == 3
+    assert [m.id for m in complete.committee.members] == [role_id for role_id, _ in SEED_003_ROLES]
+    page = (ROOT / "docs" / "contest-file.md").read_text(encoding="utf-8")
+    assert "examples/2010-leader/complete-contest.toml" in page
