@@ -1,5 +1,6 @@
 """The manual (docs/, MkDocs Material) builds with --strict: a broken link, a page
-missing from the navigation or a schema the file formats page does not link fails."""
+missing from the navigation or a schema the file formats page does not link fails; the
+command reference holds every command; the complete contest file it shows is valid."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ def test_the_manual_builds_strict(tmp_path):
     # The hook publishes every schema beside the pages that link it.
     published = {path.name for path in (site / "schemas").glob("*.schema.json")}
     assert published == {path.name for path in (ROOT / "schemas").glob("*.schema.json")}
+    # The hook writes every command into the commands page, options and all.
+    from college.cli import COMMANDS
+
+    commands = (site / "reference" / "commands" / "index.html").read_text(encoding="utf-8")
+    missing = [name for name in COMMANDS if f'id="college-{name}"' not in commands]
+    assert not missing, f"commands missing from the reference: {missing}"
+    assert 'id="college-return-build"' in commands and "--breakdown-column" in commands
 
 
 def test_every_schema_is_linked_from_the_file_formats_page():
