@@ -43,7 +43,7 @@ def test_every_schema_is_linked_from_the_file_formats_page():
 
 def test_the_complete_contest_file_is_complete_and_valid():
     """docs/contest-file.md shows this file: everything from the returns to the declaration."""
-    from college.committee import SEED_003_ROLES
+    from college.dry_run.rehearsal import SEED_003_ROLES
     from college.contest import load_contest
 
     complete = load_contest(ROOT / "examples" / "2010-leader" / "complete-contest.toml")
