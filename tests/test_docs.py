@@ -56,3 +56,12 @@ def test_the_complete_contest_file_is_complete_and_valid():
     assert [m.id for m in complete.committee.members] == [role_id for role_id, _ in SEED_003_ROLES]
     page = (ROOT / "docs" / "contest-file.md").read_text(encoding="utf-8")
     assert "examples/2010-leader/complete-contest.toml" in page
+
+
+def test_the_contest_file_page_names_every_key():
+    """A key added to the contest file's model must be documented on its page."""
+    from college.contest import Contest
+
+    page = (ROOT / "docs" / "contest-file.md").read_text(encoding="utf-8")
+    missing = [name for name in Contest.model_fields if f"`{name}`" not in page and f"`[{name}]`" not in page and f"`[[{name}]]`" not in page]
+    assert not missing, f"docs/contest-file.md does not document: {missing}"
