@@ -25,7 +25,7 @@ from college.count.margins import (
     least_to_lower,
     least_to_reach,
     margins,
-    recounter,
+    Recounts,
     round_bounds,
     sensitivity,
 )
@@ -109,7 +109,7 @@ def test_each_margin_is_exact_one_paper_fewer_does_not_close_it(result):
 def test_a_missing_body_that_could_not_have_changed_anything(result):
     # 50 papers in the affiliates' section: round 1 needs 72 (C level with B), round 2 needs 112.
     item = Uncounted(subject="Small Society", reason="missing: no return", section="affiliates", papers=50)
-    verdict = sensitivity(result, item, recounter(CONTEST, PROFILES))
+    verdict = sensitivity(result, item, Recounts(CONTEST, PROFILES))
     assert (verdict.elimination, verdict.winner) == ("could not", "could not")
     assert [(b.round, b.needed, b.could) for b in verdict.bounds] == [(1, 72, False), (2, 112, False)]
     assert verdict.bounds[0].change == "C level with or above B"
@@ -121,7 +121,7 @@ def test_a_missing_body_that_could_have_changed_the_winner(result):
     # 150 papers ranking B alone in the affiliates: round 1 A 40/250, B 190/250, C 20/250: C still goes;
     # round 2 A (2/3 + 5/8 + 40/230)/3 = 48.85%, B (1/3 + 3/8 + 190/230)/3 = 51.15%: B is elected.
     item = Uncounted(subject="Big Union", reason="missing: no return", section="affiliates", papers=150)
-    verdict = sensitivity(result, item, recounter(CONTEST, PROFILES))
+    verdict = sensitivity(result, item, Recounts(CONTEST, PROFILES))
     assert verdict.winner == "could" and verdict.elimination == "could"
     assert "150 papers ranking B would have made B elected instead of A" in verdict.witnesses
     # 150 papers for C lift C to (0.1 + 0.2 + 170/250)/3 = 32.67%, above B's 25.33%: B goes first.
@@ -129,8 +129,22 @@ def test_a_missing_body_that_could_have_changed_the_winner(result):
     assert [b.could for b in verdict.bounds] == [True, True]
 
 
+def test_a_missing_body_that_could_change_an_elimination_but_not_the_winner(result):
+    """80 papers in the affiliates. Round 1: 72 for C take C past B, so B could go first. But then
+    {A, C}: A has (6/7 + 50/70 + 40/140)/3 = 61.90% even with all 80 for C; and if C goes first,
+    {A, B}: A has (6/9 + 50/80 + 40/160)/3 = 51.39% even with all 80 for B. Whatever the order,
+    A is elected: the winner could not have changed."""
+    item = Uncounted(subject="Mid Union", reason="missing: no return", section="affiliates", papers=80)
+    verdict = sensitivity(result, item, Recounts(CONTEST, PROFILES))
+    assert (verdict.elimination, verdict.winner) == ("could", "could not")
+    assert verdict.witnesses == ["80 papers ranking C would have made round 1: B eliminated instead of C"]
+    papers = Recounts(CONTEST, PROFILES)
+    assert papers.winners({"affiliates": 80}) == {"A"}
+    assert papers.winners({"affiliates": 150}) == {"A", "B"}  # with 150, B can win (the test above)
+
+
 def test_the_bound_and_the_recount_agree_at_the_margin(result):
-    recount = recounter(CONTEST, PROFILES)
+    recount = Recounts(CONTEST, PROFILES).recount
     # 71 papers for C in the affiliates leave C just below B in round 1 (51/171 < 3/10 of the section);
     # 72 take C past B (52/172 > 3/10): B goes instead.
     assert recount({"affiliates": [(("C",), 71)]}).rounds[0].eliminated == ["C"]
@@ -152,7 +166,7 @@ def test_papers_taken_away_from_a_counted_body(result):
     small = item.model_copy(update={"papers": 5})
     # 5 of A's taken: (2/3 + 5/8 + 35/75)/3 = 58.61%: still elected; in round 1 nothing changes either.
     assert not any(b.could for b in round_bounds(result, small))
-    verdict = sensitivity(result, item, recounter(CONTEST, PROFILES))
+    verdict = sensitivity(result, item, Recounts(CONTEST, PROFILES))
     assert (verdict.elimination, verdict.winner) == ("not ruled out", "not ruled out")
 
 
@@ -174,7 +188,7 @@ def test_an_unopposed_result_has_no_margins():
     counted = count(single, {s.id: profile() for s in single.sections})
     assert margins(counted) == []
     item = Uncounted(subject="x", reason="y", section="plp", papers=10)
-    assert sensitivity(counted, item, recounter(single, {})).winner == "could not"
+    assert sensitivity(counted, item, Recounts(single, {})).winner == "could not"
 
 
 names = st.sampled_from("ABCD")
@@ -194,8 +208,28 @@ def test_could_not_is_never_contradicted_by_a_recount(sections, papers, where):
     item = Uncounted(subject="x", reason="y", section=where, papers=papers)
     if any(b.could for b in round_bounds(counted, item)):
         return
-    recount = recounter(contest, profiles)
+    papers_ = Recounts(contest, profiles)
+    winners = papers_.winners({where: papers})
+    assert winners is not None and counted.winner in winners
     for ranking in [("A",), ("B",), ("C",), ("D",), ("A", "B"), ("B", "C"), ("C", "D"), ("D", "A")]:
-        other = recount({where: [(ranking, papers)]})
+        other = papers_.recount({where: [(ranking, papers)]})
         assert other.winner == counted.winner
         assert [r.eliminated for r in other.rounds][: len(counted.rounds) - 1] == [r.eliminated for r in counted.rounds[:-1]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.tuples(section, section, section), st.integers(1, 80), st.sampled_from(["plp", "members", "affiliates"]))
+def test_the_search_for_winners_is_never_contradicted_by_a_recount(sections, papers, where):
+    """Soundness of the search: every winner some added papers bring about is among those it finds."""
+    contest = make_contest("ABCD")
+    profiles = {sid: profile(*[x for pair in rows for x in pair]) for sid, rows in zip(("plp", "members", "affiliates"), sections)}
+    counted = count(contest, profiles)
+    if counted.status != "elected":
+        return
+    search = Recounts(contest, profiles)
+    winners = search.winners({where: papers})
+    assert winners is not None and counted.winner in winners
+    for ranking in [("A",), ("B",), ("C",), ("D",), ("A", "B"), ("B", "C"), ("C", "D"), ("D", "A"), ("C", "A")]:
+        other = search.recount({where: [(ranking, papers)]})
+        if other.status == "elected":
+            assert other.winner in winners, (ranking, winners)

@@ -544,7 +544,7 @@ def render_2010_html() -> str:
 
 def test_voter_categories_every_round_exports_and_sensitivity_in_a_one_member_one_vote_contest(tmp_path):
     """2015: one pool of members, registered and affiliated supporters, published by category."""
-    from college.count.margins import Uncounted, recounter, sensitivity
+    from college.count.margins import Recounts, Uncounted, sensitivity
     from college.exports import write_exports
     from college.profile import read_profile
     from college.reports.html import render_html
@@ -577,4 +577,4 @@ def test_voter_categories_every_round_exports_and_sensitivity_in_a_one_member_on
     assert follow(ballots, first.continuing)[0] == first.sections[0].votes
     # A recount with papers added to the pool goes through the count itself.
     item = Uncounted(subject="x", reason="y", section="omov", papers=10)
-    assert sensitivity(declaration.result, item, recounter(contest, profiles)).winner == "could not"
+    assert sensitivity(declaration.result, item, Recounts(contest, profiles)).winner == "could not"

@@ -24,16 +24,18 @@ issued beyond a body's certified count could have been taken away. For each roun
 declared count we take the worst the papers could do in that round, alone, however they were
 ranked: if in no round could they change who is eliminated, elect someone other than the
 winner, or stop the winner reaching more than 50%, then by induction on the rounds the count
-runs the same and the result stands ("could not have changed"). Otherwise we look for papers
-that do change it: a recount with the papers added, ranking one candidate or two, by the
-count itself. Found, the verdict is "could have changed", with those papers as the proof;
-not found, "not ruled out", with the bound.
+runs the same and the result stands ("could not"). Otherwise we look for papers that do change
+it: a recount with the papers added, ranking one candidate or two, by the count itself. Found,
+the verdict is "could", with those papers as the proof. For the winner there is one more test:
+a search over every order of eliminations the papers could bring about (`Recounts.winners`);
+when it finds no winner but the declared one, the winner "could not" have changed even though
+an elimination could. Otherwise, "not ruled out", with the bound.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import permutations
@@ -41,10 +43,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from college.ballots import preference
 from college.count.result import Result, Round, SectionRound, Share
 from college.count.rules import count, parts_of
 from college.model import Model
-from college.profile import from_rows
+from college.profile import combine, from_rows
 
 HALF = Fraction(1, 2)
 PLACES = 2  # percentages of the college as the reports show them
@@ -318,9 +321,6 @@ def round_bounds(result: Result, item: Uncounted) -> list[RoundBound]:
     return out
 
 
-Recount = Callable[[Mapping[str, Sequence[tuple[tuple[str, ...], int]]]], Result]
-
-
 def changed_elimination(declared: Result, other: Result) -> str | None:
     """The first round the other count eliminates someone else, or stops for the committee."""
     if other.status == "decision-needed":
@@ -352,9 +352,9 @@ def _trial_rankings(result: Result, bounds: list[RoundBound]) -> list[tuple[str,
     return list(dict.fromkeys(first + [(n,) for n in names] + list(permutations(names, 2))))
 
 
-def sensitivity(result: Result, item: Uncounted, recount: Recount) -> Sensitivity:
-    """The verdicts on one item of uncounted papers. `recount` counts the declared profiles with
-    extra papers added ({section: [(ranking, papers)]})."""
+def sensitivity(result: Result, item: Uncounted, papers: Recounts) -> Sensitivity:
+    """The verdicts on one item of uncounted papers, from the bound, the search over every order of
+    eliminations the papers could bring about, and recounts of the declared papers with some added."""
     bounds = round_bounds(result, item)
     base = dict(subject=item.subject, reason=item.reason, section=item.section, papers=item.papers,
                 effect=item.effect, bounds=bounds)
@@ -363,7 +363,7 @@ def sensitivity(result: Result, item: Uncounted, recount: Recount) -> Sensitivit
     elimination = winner = None
     if item.effect == "added":
         for ranking in _trial_rankings(result, bounds):
-            other = recount({item.section: [(ranking, item.papers)]})
+            other = papers.recount({item.section: [(ranking, item.papers)]})
             shown = f"{item.papers:,} papers ranking {' then '.join(ranking)} would have made "
             if elimination is None and (found := changed_elimination(result, other)):
                 elimination = shown + found
@@ -371,25 +371,93 @@ def sensitivity(result: Result, item: Uncounted, recount: Recount) -> Sensitivit
                 winner = shown + found
             if elimination and winner:
                 break
+    held = item.effect == "added" and not winner and papers.winners({item.section: item.papers}) == {result.winner}
     return Sensitivity(
         elimination="could" if elimination else "not ruled out",
-        winner="could" if winner else "not ruled out",
+        winner="could" if winner else "could not" if held else "not ruled out",
         witnesses=[w for w in dict.fromkeys((elimination, winner)) if w],
         **base,
     )
 
 
-def recounter(contest, profiles, decisions=()) -> Recount:
-    """A recount of the declared profiles with papers added, by the count itself."""
-    def recount(added: Mapping[str, Sequence[tuple[tuple[str, ...], int]]]) -> Result:
+class Recounts:
+    """The declared papers, counted again with papers added (to find papers that change the result),
+    or searched for every winner that any papers of given numbers could bring about."""
+
+    BUDGET = 4_000_000  # papers' readings the search may make before it gives up ("not ruled out")
+
+    def __init__(self, contest, profiles, decisions=()):
+        self.contest, self.profiles, self.decisions = contest, profiles, decisions
+
+    def recount(self, added: Mapping[str, Sequence[tuple[tuple[str, ...], int]]]) -> Result:
         extra = {}
         for sid, rows in added.items():
             # A section with voter categories is one pool: the papers join it through its first category.
-            part = parts_of(contest, contest.section(sid))[0]
-            extra[part] = profiles[part] + from_rows((tuple((n,) for n in ranking), papers) for ranking, papers in rows)
-        return count(contest, {**profiles, **extra}, decisions)
+            part = parts_of(self.contest, self.contest.section(sid))[0]
+            extra[part] = self.profiles[part] + from_rows((tuple((n,) for n in ranking), papers) for ranking, papers in rows)
+        return count(self.contest, {**self.profiles, **extra}, self.decisions)
 
-    return recount
+    def winners(self, added: Mapping[str, int]) -> set[str] | None:
+        """Everyone who could be elected with up to `added[section]` more papers in each section,
+        however marked; None if the search is too large to finish.
+
+        Each state is a set of continuing candidates. In it the papers could elect anyone whose share,
+        with all the added papers, exceeds one half, and (unless someone must exceed it whatever the
+        papers) could make lowest anyone who, with all the papers on a rival, is no higher than that
+        rival, for every rival. Both over-reach what the papers can do together, so the set found holds
+        every real winner: when it is the declared winner alone, no papers could have changed the winner.
+        """
+        contest = self.contest
+        sections = [(s, Fraction(s.weight), added.get(s.id, 0),
+                     list(combine(self.profiles[p] for p in parts_of(contest, s)).rankings.items()))
+                    for s in contest.sections]
+        cost = sum(len(rows) for *_, rows in sections)
+        known: dict[frozenset[str], set[str]] = {}
+        spent = 0
+
+        def figures(alive: frozenset[str]) -> list[tuple[Fraction, int, int, dict[str, int]]]:
+            out = []
+            for _, weight, k, rows in sections:
+                votes = dict.fromkeys(alive, 0)
+                for ranking, n in rows:
+                    name = preference(ranking, alive, contest.ballots)
+                    if name is not None:
+                        votes[name] += n
+                out.append((weight, k, sum(votes.values()), votes))
+            return out
+
+        def share(figs, name: str, riser: str | None) -> Fraction:
+            """`name`'s college share with every section's added papers counting for `riser`."""
+            return sum((w * _fraction(v[name] + (k if riser == name else 0), valid + (k if riser else 0))
+                        for w, k, valid, v in figs), Fraction(0))
+
+        def search(alive: frozenset[str]) -> set[str]:
+            nonlocal spent
+            if alive in known:
+                return known[alive]
+            if len(alive) == 1:
+                return set(alive)
+            spent += cost
+            if spent > self.BUDGET:
+                raise _TooLarge
+            figs = figures(alive)
+            found = {x for x in alive if share(figs, x, x) > HALF}
+            surely = any(share(figs, x, next(y for y in alive if y != x)) > HALF for x in alive)
+            if not surely:
+                for gone in alive:
+                    if all(share(figs, gone, rival) <= share(figs, rival, rival) for rival in alive if rival != gone):
+                        found |= search(alive - {gone})
+            known[alive] = found
+            return found
+
+        try:
+            return search(frozenset(contest.candidates))
+        except _TooLarge:
+            return None
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def combined(result: Result, items: Sequence[Uncounted]) -> list[RoundBound]:

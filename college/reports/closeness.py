@@ -17,7 +17,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from college.declaration import Declaration
-from college.count.margins import Margin, RoundBound, Sensitivity, Uncounted, combined, margins, recounter, sensitivity
+from college.count.margins import Margin, Recounts, RoundBound, Sensitivity, Uncounted, combined, margins, sensitivity
 from college.model import Model
 from college.profile import profile_from_file
 
@@ -32,6 +32,7 @@ class Closeness(Model):
     margins: list[Margin]
     sensitivity: list[Sensitivity]
     together: list[RoundBound] = Field(description="every added item at once, round by round")
+    together_winner: str | None = Field(default=None, description="every added item at once: could the winner have changed")
     unknown: list[str] = Field(default_factory=list, description="papers not counted whose size is not known")
 
 
@@ -75,10 +76,22 @@ def closeness(declaration: Declaration) -> Closeness:
     result = declaration.result
     items, unknown = uncounted(declaration)
     profiles = {sid: profile_from_file(p) for sid, p in declaration.profiles.items()}
-    recount = recounter(declaration.contest, profiles, declaration.procedure.tie_decisions)
+    papers = Recounts(declaration.contest, profiles, declaration.procedure.tie_decisions)
+    added = [item for item in items if item.effect == "added"]
+    together, winner = [], None
+    if len(added) > 1:
+        together = combined(result, added)
+        sizes: dict[str, int] = {}
+        for item in added:
+            sizes[item.section] = sizes.get(item.section, 0) + item.papers
+        if not any(b.could for b in together) or papers.winners(sizes) == {result.winner}:
+            winner = "could not"
+        else:
+            winner = "not ruled out"
     return Closeness(
         margins=margins(result),
-        sensitivity=[sensitivity(result, item, recount) for item in items],
-        together=combined(result, items) if len(items) > 1 else [],
+        sensitivity=[sensitivity(result, item, papers) for item in items],
+        together=together,
+        together_winner=winner,
         unknown=unknown,
     )

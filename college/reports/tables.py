@@ -547,7 +547,8 @@ FLAGS = {
 
 
 def flag_rows(declaration: Declaration) -> list[list[Cell]]:
-    """Every flag and committee decision the ledger holds (item 29's record for the NEC)."""
+    """Every flag and committee decision the ledger holds (item 29's record for the NEC); ties the
+    committee decided are among its decisions, and have their own table as well."""
     record = declaration.procedure
     rows: list[list[Cell]] = []
     for body in declaration.bodies:
@@ -564,8 +565,6 @@ def flag_rows(declaration: Declaration) -> list[list[Cell]]:
     for decision in record.decisions:
         rows.append([f"committee decision: {decision.subject}", "", "", decision.decision,
                      ", ".join(decision.decided_by), when(decision.decided_at)])
-    for tie in record.tie_decisions:
-        rows.append(["committee decision: tie", "", f"round {tie.round}", f"eliminate {tie.eliminate}", tie.decided_by, ""])
     return rows
 
 
@@ -599,9 +598,8 @@ def nec_tables(declaration: Declaration, close: Closeness) -> list[Table]:
             "; ".join(item.witnesses),
         ])
     together = [
-        ["all of the above together", "", "", None, "added",
-         "could not" if not any(b.could for b in close.together) else "not ruled out",
-         "could not" if not any(b.could for b in close.together) else "not ruled out",
+        ["all the papers added above, together", "", "", None, "added",
+         "could not" if not any(b.could for b in close.together) else "not ruled out", close.together_winner,
          "; ".join(f"round {b.round}: {b.change}" for b in close.together if b.could), ""]
     ] if close.together else []
     return [
@@ -624,7 +622,9 @@ def nec_tables(declaration: Declaration, close: Closeness) -> list[Table]:
             rows=sensitivity_rows + together,
             note=(
                 "\"could not\": in no round could these papers, however marked, have changed who was eliminated, "
-                "elected someone else, or kept the winner from more than 50%, so the count would have run the same. "
+                "elected someone else, or kept the winner from more than 50%, so the count would have run the same; "
+                "for the winner, also: whatever order of eliminations the papers could bring about, no one else "
+                "could be elected. "
                 "\"could\": a recount with the papers shown does change it. \"not ruled out\": the bound allows a "
                 "change and no simple recount found one. " + " ".join(close.unknown)
             ).strip(),
