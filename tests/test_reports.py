@@ -578,3 +578,23 @@ def test_voter_categories_every_round_exports_and_sensitivity_in_a_one_member_on
     # A recount with papers added to the pool goes through the count itself.
     item = Uncounted(subject="x", reason="y", section="omov", papers=10)
     assert sensitivity(declaration.result, item, Recounts(contest, profiles)).winner == "could not"
+
+
+def test_the_nec_report_shows_flagged_returns_and_amendments():
+    base = small_declaration().procedure.model_dump()
+    base["returns"].append(dict(body="fabians", body_name="Fabian Society", submission="9" * 64,
+                                received_at=datetime(2026, 9, 10, 9, 30, 15, 999999, tzinfo=UTC), outcome="flagged",
+                                reasons=["papers issued differ from the certified count: explained"],
+                                decision="not admitted by the Procedures Committee: not counted"))
+    base["decisions"].append(dict(subject="amend", decision="amend the contest file: deadline extended by three days",
+                                  decided_by=["Chair <NEC>", "Vice Chair"],
+                                  decided_at=datetime(2026, 9, 5, 12, 0, 1, 500000, tzinfo=UTC)))
+    report = build_report(small_declaration(procedure=base), "nec")
+    flags = {(r[0], r[1]): r for r in report.table("nec-flags").rows}
+    flagged = flags["flagged return", "Fabian Society"]
+    assert flagged[2] == "papers issued differ from the certified count: explained"
+    assert flagged[3] == "not admitted by the Procedures Committee: not counted"
+    amend = flags["committee decision: amend", ""]
+    assert amend[3] == "amend the contest file: deadline extended by three days"
+    assert amend[4:] == ["Chair <NEC>, Vice Chair", "2026-09-05 12:00:01 UTC"]
+    assert dict(report.table("nec-returns-summary").rows)["flagged"] == 1
