@@ -194,15 +194,20 @@ def test_an_unopposed_result_has_no_margins():
 names = st.sampled_from("ABCD")
 rankings = st.lists(names, unique=True, min_size=1, max_size=3).map(lambda ns: ">".join(ns))
 section = st.lists(st.tuples(rankings, st.integers(1, 40)), min_size=1, max_size=8)
+TRIALS = [("A",), ("B",), ("C",), ("D",), ("A", "B"), ("B", "C"), ("C", "D"), ("D", "A"), ("C", "A")]
+
+
+def _counted(sections):
+    contest = make_contest("ABCD")
+    profiles = {sid: profile(*[x for pair in rows for x in pair]) for sid, rows in zip(("plp", "members", "affiliates"), sections)}
+    return contest, profiles, count(contest, profiles)
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.tuples(section, section, section), st.integers(0, 60), st.sampled_from(["plp", "members", "affiliates"]))
 def test_could_not_is_never_contradicted_by_a_recount(sections, papers, where):
     """Soundness: when the bound says nothing could change, no ranking of the papers changes anything."""
-    contest = make_contest("ABCD")
-    profiles = {sid: profile(*[x for pair in rows for x in pair]) for sid, rows in zip(("plp", "members", "affiliates"), sections)}
-    counted = count(contest, profiles)
+    contest, profiles, counted = _counted(sections)
     if counted.status != "elected":
         return
     item = Uncounted(subject="x", reason="y", section=where, papers=papers)
@@ -211,7 +216,7 @@ def test_could_not_is_never_contradicted_by_a_recount(sections, papers, where):
     papers_ = Recounts(contest, profiles)
     winners = papers_.winners({where: papers})
     assert winners is not None and counted.winner in winners
-    for ranking in [("A",), ("B",), ("C",), ("D",), ("A", "B"), ("B", "C"), ("C", "D"), ("D", "A")]:
+    for ranking in TRIALS:
         other = papers_.recount({where: [(ranking, papers)]})
         assert other.winner == counted.winner
         assert [r.eliminated for r in other.rounds][: len(counted.rounds) - 1] == [r.eliminated for r in counted.rounds[:-1]]
@@ -221,15 +226,13 @@ def test_could_not_is_never_contradicted_by_a_recount(sections, papers, where):
 @given(st.tuples(section, section, section), st.integers(1, 80), st.sampled_from(["plp", "members", "affiliates"]))
 def test_the_search_for_winners_is_never_contradicted_by_a_recount(sections, papers, where):
     """Soundness of the search: every winner some added papers bring about is among those it finds."""
-    contest = make_contest("ABCD")
-    profiles = {sid: profile(*[x for pair in rows for x in pair]) for sid, rows in zip(("plp", "members", "affiliates"), sections)}
-    counted = count(contest, profiles)
+    contest, profiles, counted = _counted(sections)
     if counted.status != "elected":
         return
     search = Recounts(contest, profiles)
     winners = search.winners({where: papers})
     assert winners is not None and counted.winner in winners
-    for ranking in [("A",), ("B",), ("C",), ("D",), ("A", "B"), ("B", "C"), ("C", "D"), ("D", "A"), ("C", "A")]:
+    for ranking in TRIALS:
         other = search.recount({where: [(ranking, papers)]})
         if other.status == "elected":
             assert other.winner in winners, (ranking, winners)
