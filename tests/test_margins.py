@@ -141,6 +141,8 @@ def test_a_missing_body_that_could_change_an_elimination_but_not_the_winner(resu
     papers = Recounts(CONTEST, PROFILES)
     assert papers.winners({"affiliates": 80}) == {"A"}
     assert papers.winners({"affiliates": 150}) == {"A", "B"}  # with 150, B can win (the test above)
+    batch = make_contest("ABC", weights=("1",), batch_elimination=True)
+    assert Recounts(batch, {"s0": profile("A", 5, "B", 3, "C", 1)}).winners({"s0": 3}) is None  # not searched
 
 
 def test_the_bound_and_the_recount_agree_at_the_margin(result):

@@ -408,6 +408,8 @@ class Recounts:
         every real winner: when it is the declared winner alone, no papers could have changed the winner.
         """
         contest = self.contest
+        if contest.batch_elimination:  # several may go at once: the search follows one at a time only
+            return None
         sections = [(s, Fraction(s.weight), added.get(s.id, 0),
                      list(combine(self.profiles[p] for p in parts_of(contest, s)).rankings.items()))
                     for s in contest.sections]
