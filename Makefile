@@ -51,7 +51,7 @@ schemas: $(STAMP)
 lock: $(STAMP)
 	rm -rf /tmp/college-lock && $(BIN)/uv venv --quiet --python $(PYTHON) /tmp/college-lock
 	$(BIN)/uv pip install --quiet --python /tmp/college-lock/bin/python -c requirements.lock ".[dev]" "setuptools>=68"
-	$(BIN)/uv pip freeze --python /tmp/college-lock/bin/python --exclude-editable | grep -v '^college==' > requirements.lock.new
+	$(BIN)/uv pip freeze --python /tmp/college-lock/bin/python --exclude-editable | grep -v '^college[ =]' > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
 clean:

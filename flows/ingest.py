@@ -19,7 +19,7 @@ procedure only; the tasks that open returns are `embargoed` (flows/tasks.py).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task, unmapped
@@ -109,6 +109,7 @@ def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     receipts_key = receipt_key()
     ledger = Ledger(where, signer=receipts_key)
     check_contest(ledger, contest, Path(contest_file).read_bytes(), contest_file)
+    take_over_waiting_runs()
     keys = new_inbox_keys(ledger, where)
     batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
     arrivals = [a for f in receive_batch.map(unmapped(where), batches) for a in f.result()] if batches else []
@@ -119,6 +120,46 @@ def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     record_outcomes(contest, ledger, checked)
     issue_receipts(contest, ledger, where, receipts_key)
     return dict(Counter(standing.state for standing in standings(contest, ledger.entries()).bodies.values()))
+
+
+def take_over_waiting_runs() -> int:
+    """Cancel this deployment's ingest runs that are due but not started; how many.
+
+    Each upload's event starts a run (deployments/prefect.yaml). This run lists the inbox
+    after cancelling them, so it takes every upload that triggered them: a burst of uploads
+    costs a few runs, not one each. Runs already started go on (workers share the store
+    safely), and a run created after this one listed is left to do its work. Outside a
+    deployment (`college ingest`, the service's embedded ingest), nothing to do.
+    """
+    from prefect.runtime import deployment, flow_run
+
+    if not deployment.id:
+        return 0
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterExpectedStartTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Cancelled
+
+    with get_client(sync_client=True) as client:
+        waiting = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[UUID(deployment.id)])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+                expected_start_time=FlowRunFilterExpectedStartTime(before_=datetime.now(UTC)),
+            ),
+        )
+        for run in waiting:
+            client.set_flow_run_state(run.id, Cancelled(message=f"taken over by ingest run {flow_run.id}"))
+    return len(waiting)
 
 
 def announce(store_uri: str, inbox_key: str, sha: str) -> None:

@@ -1,0 +1,223 @@
+"""Beyond one machine, proven (issue 17): PostgreSQL, a Prefect server on it, a process work pool
+with two workers, moto's S3 server and the web service, each a real process on 127.0.0.1, set
+up as docs/deployment.md says, and a small contest taken end to end through them.
+
+The checks: the ledger verifies with no event recorded twice; every receipt verifies; every
+uploaded byte string is in the store; the declared result equals an independent count of the
+same profiles (`college count`). One run kills a worker (and the flow run it started) in the
+middle of ingest; the other worker finishes with nothing lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from college.declaration import Declaration
+from college.ingest import RECEIPTS, RECEIVED, RECEIVED_PREFIX, inbox_key
+from college.ledger import Ledger
+from college.receipts import verify_receipt
+from college.rehearsal import Rehearsal, rehearse
+from college.signing import digest, private_text
+from college.store import S3Store, create_bucket
+from flows.dry_run import _contribute, checks
+from tests.topology import BIN, POOL, PREFECT_YAML, REPO, Topology, postgres_bin, s3_as, wait_for
+
+pytestmark = [
+    pytest.mark.production,
+    pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL is not installed (make test installs Debian's postgresql)"),
+]
+
+COUNT_KEY_BLOCK = "college-count-key"
+RECEIPT_KEY_BLOCK = "college-receipt-key"
+OUTCOMES = ("accepted", "rejected", "late")
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory):
+    """Everything but the contest: PostgreSQL, the Prefect server on it, S3, the pool and two workers."""
+    place = Topology(tmp_path_factory.mktemp("topology"))
+    try:
+        place.start_prefect_server(place.start_postgres())
+        place.start_s3()
+        place.prefect("work-pool", "create", POOL, "--type", "process")
+        place.worker_env = place.env | {
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+            "COLLEGE_S3_ENDPOINT_URL": place.s3_endpoint,
+            "COLLEGE_COUNT_KEY_BLOCK": COUNT_KEY_BLOCK, "COLLEGE_RECEIPT_KEY_BLOCK": RECEIPT_KEY_BLOCK,
+        }
+        place.workers = {name: place.start_worker(name, place.worker_env) for name in ("a", "b")}
+        yield place
+    finally:
+        place.stop()
+
+
+class Run:
+    """One contest on the topology: its world, bucket, contest file and deployments."""
+
+    def __init__(self, place: Topology, folder: Path, seed: int):
+        self.place, self.folder = place, folder
+        self.world: Rehearsal = rehearse(seed, "tiny", now=datetime.now(UTC))
+        self.bucket = f"college-{seed}"
+        client = s3_as(place.s3_endpoint)
+        create_bucket(client, self.bucket)
+        self.store = S3Store(self.bucket, client=client)
+        self.contest_file = folder / "contest.toml"
+        (folder / "ceremony.json").write_text(self.world.ceremony.model_dump_json(indent=1), encoding="utf-8")
+        self.uploaded: dict[str, bytes] = {}
+
+    def open_returns(self, seconds: float = 20) -> None:
+        """The contest file, with a returns deadline `seconds` from now (the deployments name its path)."""
+        self.deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+        self.contest = self.world.contest(self.deadline).model_copy(update={"store": self.store.uri})
+        self.contest_file.write_text(
+            f'store = "{self.store.uri}"\n' + self.world.contest_text(self.deadline), encoding="utf-8"
+        )
+
+    def secret_blocks(self) -> None:
+        """The count key and the receipt key as Prefect Secret blocks (docs/deployment.md)."""
+        keys = {COUNT_KEY_BLOCK: private_text(self.world.count_key), RECEIPT_KEY_BLOCK: private_text(self.world.receipt_key)}
+        done = subprocess.run(
+            [str(BIN / "python"), "-c",
+             "import json, sys; from prefect.blocks.system import Secret\n"
+             "for name, text in json.load(sys.stdin).items(): Secret(value=text).save(name, overwrite=True)"],
+            input=json.dumps(keys), env=self.place.env, capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+
+    def deploy(self) -> None:
+        env = self.place.env | {
+            "COLLEGE_REPO": str(REPO),
+            "COLLEGE_CONTEST": str(self.contest_file),
+            "COLLEGE_CEREMONY": str(self.folder / "ceremony.json"),
+            "COLLEGE_PUBLISHED": str(self.folder / "published"),
+            "COLLEGE_NOMINATIONS": str(self.folder / "nominations.toml"),
+            "COLLEGE_NOMINATIONS_OUT": str(self.folder / "nominations"),
+        }
+        self.place.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(PREFECT_YAML), env=env)
+        # No nominations in this contest: outside the nomination window the deployment is paused.
+        nominations = self.place.api("GET", "/deployments/name/publish-nominations/nominations")
+        self.place.api("PATCH", f"/deployments/{nominations['id']}", {"paused": True})
+
+    def upload(self, data: bytes) -> None:
+        """A scrutineer's upload (until the service is on main: into the inbox, and the event
+        `college submit` sends, through the server's events API)."""
+        sha = digest(data)
+        key = inbox_key(data, datetime.now(UTC))
+        self.store.put(key, data)
+        self.place.api("POST", "/events", [{
+            "id": str(uuid.uuid4()), "occurred": datetime.now(UTC).isoformat(), "event": "college.inbox.object-created",
+            "resource": {"prefect.resource.id": f"college.inbox.{sha}", "college.store": self.store.uri, "college.key": key},
+        }])
+        self.uploaded[sha] = data
+
+    def receipted(self) -> bool:
+        return all(self.store.exists(f"{RECEIPTS}/{sha}.json") for sha in self.uploaded)
+
+    def flow_runs(self, flow: str) -> list[dict]:
+        return self.place.api("POST", "/flow_runs/filter", {"flows": {"name": {"any_": [flow]}}, "limit": 200})
+
+    def run_deployment(self, name: str, *params: str, timeout: float = 240) -> dict:
+        """`prefect deployment run`, then the run's state polled until it is final."""
+        args = ["deployment", "run", name]
+        for param in params:
+            args += ["--param", param]
+        said = self.place.prefect(*args)
+        run_id = next(line.split()[-1] for line in said.splitlines() if "UUID" in line)
+
+        def final():
+            run = self.place.api("GET", f"/flow_runs/{run_id}")
+            return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        run = wait_for(f"{name} run {run_id}", final, timeout, 0.5)
+        assert run["state"]["type"] == "COMPLETED", (name, run["state"])
+        return run
+
+    def count_and_declare(self) -> Declaration:
+        """After the deadline: the count deployment, three members' contributions, the declaration deployment."""
+        wait_for("the returns deadline", lambda: datetime.now(UTC) > self.deadline + timedelta(seconds=1), 120, 0.2)
+        self.run_deployment("count/count")
+        ledger = Ledger(self.store)
+        sealed = next(e.object_hash for e in ledger.entries() if e.event == "counted")
+        contributions = _contribute(self.world, self.folder / "contributions", sealed)
+        self.run_deployment("declare/declare", f"contributions={json.dumps([str(p) for p in contributions])}")
+        declared = next(e for e in Ledger(self.store).entries() if e.event == "declared")
+        return Declaration.model_validate_json(self.store.get(f"declarations/{declared.object_hash}"))
+
+    def independent_count(self) -> dict:
+        """`college count` on the same profiles, one file per body, summed per section."""
+        args = []
+        for ballot in self.world.simulation.ballots:
+            path = self.folder / "profiles" / f"{ballot.body.id}.json"
+            path.parent.mkdir(exist_ok=True)
+            rows = [{"ranking": list(row.ranking), "count": row.count} for row in ballot.rows]
+            path.write_text(json.dumps({"candidates": list(self.world.simulation.candidates), "ballots": rows}))
+            args += ["--section", f"{ballot.body.section}={path}"]
+        done = subprocess.run([str(BIN / "college"), "count", str(self.contest_file), *args, "--format", "json"],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def check_everything_kept(self) -> None:
+        """The ledger verifies, no event twice; every upload kept byte for byte; every receipt verifies."""
+        ledger = Ledger(self.store)
+        entries = ledger.entries()
+        assert ledger.verify() == []
+        once = Counter(e.once_key for e in entries if e.once_key)
+        assert [key for key, n in once.items() if n > 1] == []
+        per_object = Counter((e.event, e.object_hash) for e in entries if e.event in (RECEIVED, *OUTCOMES))
+        assert [key for key, n in per_object.items() if n > 1] == []
+        for sha, data in self.uploaded.items():
+            assert self.store.get(f"{RECEIVED_PREFIX}/{sha}") == data
+            assert ledger.find(f"{RECEIVED}:{sha}") is not None
+        receipts = self.store.list(f"{RECEIPTS}/")
+        assert len(receipts) == len(self.uploaded)
+        for key in receipts:
+            assert verify_receipt(self.store.get(key), self.world.receipt_key.public_key(), ledger) == [], key
+        failed = [c for c in checks(self.world, self.contest, self.store, ledger) if not c.ok]
+        assert failed == []
+
+
+def ran_on(place: Topology, run: dict) -> str:
+    """Which worker started a flow run: the parent of the process that ran it."""
+    pid = int(str(run["infrastructure_pid"]).rsplit(":", 1)[-1])
+    for name, worker in place.workers.items():
+        if _parent(pid) == worker.pid or pid == worker.pid:
+            return name
+    return "?"
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def test_a_contest_end_to_end_on_two_workers(topology, tmp_path):
+    run = Run(topology, tmp_path, seed=11)
+    run.secret_blocks()
+    run.deploy()
+    run.open_returns()
+    for submission in run.world.submissions:
+        run.upload(submission.data)
+    assert max(run.store.stored_at(k) for k in run.store.list("inbox/")) < run.deadline
+    wait_for("a receipt for every upload", run.receipted, 240, 0.5)
+
+    ingest = [r for r in run.flow_runs("ingest") if r["state"]["type"] == "COMPLETED"]
+    assert len({r["work_queue_name"] for r in ingest}) >= 1
+    spans = sorted((r["start_time"], r["end_time"]) for r in ingest)
+    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:])), "no two ingest runs overlapped"
+
+    declaration = run.count_and_declare()
+    run.check_everything_kept()
+    independent = run.independent_count()
+    assert declaration.result.model_dump(mode="json")["winner"] == independent["winner"]
+    assert declaration.result.model_dump(mode="json")["rounds"] == independent["rounds"]
