@@ -94,11 +94,38 @@ class Process:
             os.kill(self.pid, signal.SIGKILL)
             self.popen.wait(10)
 
-    def kill_with_children(self) -> None:
-        """The machine under it dies: SIGKILL to its process group (this process and the flow
-        runs it started, which share its group), then reap it."""
-        os.killpg(self.pid, signal.SIGKILL)
+    def kill_with_descendants(self) -> list[int]:
+        """The machine under it dies: SIGKILL to this process and every process it started
+        (a worker's flow runs run in sessions of their own), each by its pid; the pids killed."""
+        doomed = [self.pid, *descendants(self.pid)]
+        for pid in doomed:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.popen.wait(10)
+        return doomed
+
+    def ran(self, run_id: str) -> bool:
+        """Whether this worker's log says it submitted that flow run."""
+        return f"submitting flow run '{run_id}'" in self.log.read_text(errors="replace")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living process below `pid`, read from /proc before anything is killed."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 @dataclass
