@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench schemas lock clean chromium poppler
+.PHONY: run test bench schemas lock clean chromium poppler postgresql
 
 # uv installs the lock in seconds where pip takes minutes; it prints what it installs.
 $(STAMP): requirements.lock pyproject.toml
@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/college dry-run --faults
 
-test: $(STAMP) chromium poppler
+test: $(STAMP) chromium poppler postgresql
 	$(BIN)/python -m pytest -q
 
 # The browser test drives Debian's headless Chromium: install it when it is missing and
@@ -38,6 +38,17 @@ poppler:
 		{ apt-get install -y -qq poppler-utils >/dev/null 2>&1 || \
 		  { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }; } || \
 		echo "poppler-utils could not be installed: the PDF page tests will be skipped"; \
+	fi
+
+# The production-topology tests (tests/test_topology.py) start Debian's PostgreSQL server on a
+# temporary data directory: install it when it is missing; when it cannot be installed those
+# tests skip and say why.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+		  { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }; } || \
+		echo "postgresql could not be installed: the production-topology tests will be skipped"; \
 	fi
 
 bench: $(STAMP)
