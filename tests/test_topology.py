@@ -24,7 +24,7 @@ from college.declaration import Declaration
 from college.ingest import RECEIPTS, RECEIVED, RECEIVED_PREFIX, inbox_key
 from college.ledger import Ledger
 from college.receipts import verify_receipt
-from college.rehearsal import Rehearsal, rehearse
+from college.dry_run.rehearsal import Rehearsal, rehearse
 from college.signing import digest, private_text
 from college.store import S3Store, create_bucket
 from flows.dry_run import _contribute, checks
