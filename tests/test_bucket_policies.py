@@ -11,10 +11,7 @@ own code (college.store, the ledger) runs with the role's keys.
 from __future__ import annotations
 
 import json
-import urllib.request
-from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -23,13 +20,11 @@ from college.ingest import INBOX, RECEIPTS, RECEIVED_PREFIX
 from college.ledger import PREFIX as LEDGER
 from college.ledger import Ledger
 from college.procedure import SEALED
-from college.store import S3Store, StoreConflict, create_bucket
+from college.store import S3Store, StoreConflict
 from flows.declare import DECLARATIONS
-from tests.topology import POLICIES, Topology, s3_as
+from tests.topology import BUCKET, POLICIES, Account, Topology, policy, s3_as
 
-BUCKET = "college-store"  # the name the documents carry; another bucket's name replaces it
 PIPELINE = "college-pipeline"
-ADMIN = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 # The store's folders, as the code names them.
 FOLDERS = (INBOX, RECEIVED_PREFIX, LEDGER.rstrip("/"), RECEIPTS, SEALED, DECLARATIONS)
 # What the issue says each role may do, written out here, not read from the documents under test.
@@ -37,42 +32,19 @@ MAY_PUT = {"service": {"inbox"}, "workers": {"received", "ledger", "receipts", "
 MAY_GET = {"service": {"inbox", "receipts", "ledger", "declarations"}, "workers": set(FOLDERS)}
 
 
-def policy(name: str, bucket: str = BUCKET) -> str:
-    return (POLICIES / f"{name}.json").read_text().replace(BUCKET, bucket)
-
-
 @pytest.fixture(scope="module")
 def bucket(tmp_path_factory):
     """Two buckets as the guide makes them (one for the matrix of calls, one for the pipeline),
-    a user per role with its policy on both and an administrator, then IAM enforced."""
+    a user per role with its policy on both, IAM enforced, and an object in each folder."""
     place = Topology(tmp_path_factory.mktemp("iam"))
     try:
-        endpoint = place.start_s3()
-        root = s3_as(endpoint)
+        account = Account(place.start_s3())
         for name in (BUCKET, PIPELINE):
-            create_bucket(root, name)
-            root.put_object_lock_configuration(
-                Bucket=name, ObjectLockConfiguration=json.loads((POLICIES / "object-lock.json").read_text())
-            )
-            root.put_bucket_policy(Bucket=name, Policy=policy("bucket", name))
-        for folder in FOLDERS:  # one object in each folder, for the reads
-            S3Store(BUCKET, client=root).put(f"{folder}/existing", b"kept")
-        iam = boto3.client("iam", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing",
-                           region_name="us-east-1")
-        keys = {}
-        for role in ("service", "workers", "admin"):
-            iam.create_user(UserName=f"college-{role}")
-            for name in (BUCKET, PIPELINE):
-                document = ADMIN if role == "admin" else policy(role, name)
-                iam.put_user_policy(UserName=f"college-{role}", PolicyName=f"college-{role}-{name}", PolicyDocument=document)
-            made = iam.create_access_key(UserName=f"college-{role}")["AccessKey"]
-            keys[role] = (made["AccessKeyId"], made["SecretAccessKey"])
-        enforce = urllib.request.Request(
-            f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"}
-        )
-        with urllib.request.urlopen(enforce, timeout=10):
-            pass
-        yield endpoint, keys, s3_as(endpoint, *keys["admin"])
+            account.make_bucket(name)
+        admin = account.client("admin")
+        for folder in FOLDERS:
+            S3Store(BUCKET, client=admin).put(f"{folder}/existing", b"kept")
+        yield account.endpoint, account.keys, admin
     finally:
         place.stop()
 

@@ -26,9 +26,9 @@ from college.ledger import Ledger
 from college.receipts import verify_receipt
 from college.dry_run.rehearsal import Rehearsal, rehearse
 from college.signing import digest, private_text
-from college.store import S3Store, create_bucket
+from college.store import S3Store
 from flows.dry_run import _contribute, checks
-from tests.topology import BIN, POOL, PREFECT_YAML, REPO, Topology, postgres_bin, s3_as, wait_for
+from tests.topology import BIN, POOL, PREFECT_YAML, REPO, Account, Topology, postgres_bin, wait_for
 
 pytestmark = [
     pytest.mark.production,
@@ -46,11 +46,9 @@ def topology(tmp_path_factory):
     place = Topology(tmp_path_factory.mktemp("topology"))
     try:
         place.start_prefect_server(place.start_postgres())
-        place.start_s3()
+        place.account = Account(place.start_s3())
         place.prefect("work-pool", "create", POOL, "--type", "process")
-        place.worker_env = place.env | {
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-            "COLLEGE_S3_ENDPOINT_URL": place.s3_endpoint,
+        place.worker_env = place.env | place.account.environment("workers") | {
             "COLLEGE_COUNT_KEY_BLOCK": COUNT_KEY_BLOCK, "COLLEGE_RECEIPT_KEY_BLOCK": RECEIPT_KEY_BLOCK,
         }
         place.workers = {name: place.start_worker(name, place.worker_env) for name in ("a", "b")}
@@ -66,9 +64,9 @@ class Run:
         self.place, self.folder = place, folder
         self.world: Rehearsal = rehearse(seed, "tiny", now=datetime.now(UTC))
         self.bucket = f"college-{seed}"
-        client = s3_as(place.s3_endpoint)
-        create_bucket(client, self.bucket)
-        self.store = S3Store(self.bucket, client=client)
+        place.account.make_bucket(self.bucket)
+        self.store = S3Store(self.bucket, client=place.account.client("admin"))  # the test's own look at the bucket
+        self.door = S3Store(self.bucket, client=place.account.client("service"))
         self.contest_file = folder / "contest.toml"
         (folder / "ceremony.json").write_text(self.world.ceremony.model_dump_json(indent=1), encoding="utf-8")
         self.uploaded: dict[str, bytes] = {}
@@ -111,7 +109,7 @@ class Run:
         `college submit` sends, through the server's events API)."""
         sha = digest(data)
         key = inbox_key(data, datetime.now(UTC))
-        self.store.put(key, data)
+        self.door.put(key, data)
         self.place.api("POST", "/events", [{
             "id": str(uuid.uuid4()), "occurred": datetime.now(UTC).isoformat(), "event": "college.inbox.object-created",
             "resource": {"prefect.resource.id": f"college.inbox.{sha}", "college.store": self.store.uri, "college.key": key},

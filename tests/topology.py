@@ -305,9 +305,64 @@ class Topology:
         return worker
 
 
-def s3_as(endpoint: str, access_key: str = "testing", secret_key: str = "testing"):
-    """A boto3 S3 client for `endpoint` with these credentials (moto's defaults: the account's admin)."""
+def s3_as(endpoint: str, access_key: str = "testing", secret_key: str = "testing", service: str = "s3"):
+    """A boto3 client for `endpoint` with these credentials (moto's defaults before IAM is enforced)."""
     import boto3
 
     session = boto3.session.Session(aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name="us-east-1")
-    return session.client("s3", endpoint_url=endpoint)
+    return session.client(service, endpoint_url=endpoint)
+
+
+BUCKET = "college-store"  # the bucket name the policy documents carry; another name replaces it
+ROLES = ("service", "workers")
+EVERYTHING = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+
+
+def policy(name: str, bucket: str = BUCKET) -> str:
+    """A document of deployments/policies/ for the bucket named `bucket`."""
+    return (POLICIES / f"{name}.json").read_text().replace(BUCKET, bucket)
+
+
+class Account:
+    """The S3 account on moto's server, as docs/roles/deploying.md sets it up: an administrator,
+    a user per role whose policy is its document, IAM enforced from then on (moto's
+    /moto-api/reset-auth), and buckets made with versioning, Object Lock and the bucket policy."""
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        iam = s3_as(endpoint, service="iam")
+        iam.create_user(UserName="college-admin")
+        iam.put_user_policy(UserName="college-admin", PolicyName="college-admin", PolicyDocument=EVERYTHING)
+        made = iam.create_access_key(UserName="college-admin")["AccessKey"]
+        self.keys = {"admin": (made["AccessKeyId"], made["SecretAccessKey"])}
+        enforce = urllib.request.Request(
+            f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"}
+        )
+        with urllib.request.urlopen(enforce, timeout=10):
+            pass
+        self.iam = self.client("admin", "iam")
+        for role in ROLES:
+            self.iam.create_user(UserName=f"college-{role}")
+            made = self.iam.create_access_key(UserName=f"college-{role}")["AccessKey"]
+            self.keys[role] = (made["AccessKeyId"], made["SecretAccessKey"])
+
+    def client(self, role: str, service: str = "s3"):
+        return s3_as(self.endpoint, *self.keys[role], service=service)
+
+    def environment(self, role: str) -> dict[str, str]:
+        """What a role's process needs to reach the bucket with its own keys."""
+        key, secret = self.keys[role]
+        return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": "us-east-1",
+                "COLLEGE_S3_ENDPOINT_URL": self.endpoint}
+
+    def make_bucket(self, name: str) -> None:
+        """The bucket with versioning and Object Lock, its policy, and each role's policy on it."""
+        from college.store import create_bucket
+
+        admin = self.client("admin")
+        create_bucket(admin, name)
+        admin.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=json.loads(policy("object-lock")))
+        admin.put_bucket_policy(Bucket=name, Policy=policy("bucket", name))
+        for role in ROLES:
+            self.iam.put_user_policy(UserName=f"college-{role}", PolicyName=f"college-{role}-{name}",
+                                     PolicyDocument=policy(role, name))
