@@ -106,9 +106,10 @@ class Process:
         self.popen.wait(10)
         return doomed
 
-    def ran(self, run_id: str) -> bool:
-        """Whether this worker's log says it submitted that flow run."""
-        return f"submitting flow run '{run_id}'" in self.log.read_text(errors="replace")
+    def ran(self, run_name: str) -> bool:
+        """Whether this worker's log says it started that flow run (a worker that tried and lost
+        the run to another says only that it was submitting it)."""
+        return f"Flow run '{run_name}' submitted to infrastructure" in self.log.read_text(errors="replace")
 
 
 def descendants(pid: int) -> list[int]:
