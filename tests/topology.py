@@ -12,6 +12,7 @@ every error. Waits poll with a deadline, never a fixed sleep.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import pwd
@@ -140,6 +141,7 @@ class Topology:
     api_url: str = ""
     s3_endpoint: str = ""
     pg_folder: Path | None = None
+    auth: str = ""
 
     def start(self, name: str, args: list[str], env: dict[str, str], stop_signal: int = signal.SIGINT, **popen) -> Process:
         log = self.folder / "logs" / f"{name}.log"
@@ -226,6 +228,8 @@ class Topology:
         """`prefect server start` on PostgreSQL (or on SQLite in its PREFECT_HOME without a URL)."""
         port = free_port()
         env = self.base_env()
+        self.auth = f"college:{os.urandom(12).hex()}"  # the server's basic-auth "user:password"
+        env["PREFECT_SERVER_API_AUTH_STRING"] = self.auth
         if database_url:
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
         server = self.start("prefect-server", [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
@@ -236,20 +240,20 @@ class Topology:
             if not server.alive():
                 raise TopologyError(f"the Prefect server ended; see {server.log}:\n{server.log.read_text(errors='replace')[-3000:]}")
             try:
-                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:
-                    return answer.status == 200
+                return self.api("GET", "/health") is True
             except OSError:
                 return False
 
         wait_for("the Prefect server's /api/health", healthy, 180, 0.3, server.log)
-        self.env = self.base_env() | {"PREFECT_API_URL": self.api_url}
+        self.env = self.base_env() | {"PREFECT_API_URL": self.api_url, "PREFECT_API_AUTH_STRING": self.auth}
         return self.api_url
 
     def api(self, method: str, path: str, body: dict | None = None):
         """One call to the Prefect server's REST API; its JSON answer."""
         request = urllib.request.Request(
             f"{self.api_url}{path}", method=method, data=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json",
+                     "Authorization": "Basic " + base64.b64encode(self.auth.encode()).decode()},
         )
         with urllib.request.urlopen(request, timeout=30) as answer:
             text = answer.read()
