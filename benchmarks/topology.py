@@ -1,0 +1,179 @@
+"""Production-topology benchmark (printed, not a test): 1,000 sealed returns uploaded through the
+service, ingested by two workers on PostgreSQL, against the same with one worker on SQLite.
+
+    .venv/bin/python benchmarks/topology.py [--returns 1000] [--bodies 500] [--clients 4]
+
+Each configuration is set up as docs/roles/deploying.md says, with the helpers the test suite
+uses (tests/topology.py): moto's S3 server with IAM enforced and each role's own keys, the
+Prefect server (on PostgreSQL, or on SQLite in its PREFECT_HOME), a process work pool and its
+workers, the deployments, and `college serve --ingest deployment`. A contest of `--bodies`
+registered affiliates (tests/ingest_world.py) sends `--returns` sealed returns through the
+service's API from `--clients` threads (a body's later return supersedes its earlier one).
+
+Printed for each: how long the uploads took, the time from the first upload until every
+receipt is issued, and the peak resident memory of each process (for PostgreSQL and the
+workers also the largest process each started: a database backend, a flow run), sampled
+every 0.2 s from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from college.ingest import RECEIPTS  # noqa: E402
+from college.signing import digest, private_text  # noqa: E402
+from college.store import S3Store  # noqa: E402
+from tests.ingest_world import body_ids, make_college  # noqa: E402
+from tests.topology import BIN, POOL, PREFECT_YAML, REPO, Account, Topology, descendants, free_port, wait_for  # noqa: E402
+
+BUCKET = "college-benchmark"
+
+
+class Peaks:
+    """The peak resident memory (VmHWM) of each watched process and of the largest of its descendants."""
+
+    def __init__(self, processes):
+        self.processes = processes
+        self.own: dict[str, int] = {}
+        self.child: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(5)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            for process in self.processes:
+                if not process.alive():
+                    continue
+                self.own[process.name] = max(self.own.get(process.name, 0), _peak_kib(process.pid))
+                for pid in descendants(process.pid):
+                    self.child[process.name] = max(self.child.get(process.name, 0), _peak_kib(pid))
+
+
+def _peak_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run(label: str, postgres: bool, workers: int, returns: int, bodies: int, clients: int) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="college-topology-bench-"))
+    place = Topology(folder)
+    try:
+        place.start_prefect_server(place.start_postgres() if postgres else None)
+        account = Account(place.start_s3())
+        account.make_bucket(BUCKET)
+        college = make_college(folder / "contest", bodies=bodies)
+        store = S3Store(BUCKET, client=account.client("admin"))
+        place.prefect("work-pool", "create", POOL, "--type", "process")
+        keys = {"college-count-key": private_text(college.count_key), "college-receipt-key": private_text(college.receipt_key)}
+        subprocess.run(
+            [str(BIN / "python"), "-c", "import json, sys; from prefect.blocks.system import Secret\n"
+             "for name, text in json.load(sys.stdin).items(): Secret(value=text).save(name, overwrite=True)"],
+            input=json.dumps(keys), env=place.env, check=True, capture_output=True, text=True,
+        )
+        deploy = place.env | {"COLLEGE_REPO": str(REPO), "COLLEGE_CONTEST": str(college.contest_file),
+                              "COLLEGE_CEREMONY": str(folder / "ceremony.json"), "COLLEGE_PUBLISHED": str(folder / "published"),
+                              "COLLEGE_NOMINATIONS": str(folder / "nominations.toml"),
+                              "COLLEGE_NOMINATIONS_OUT": str(folder / "nominations")}
+        place.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(PREFECT_YAML), env=deploy)
+        worker_env = place.env | account.environment("workers") | {
+            "COLLEGE_STORE": store.uri, "COLLEGE_COUNT_KEY_BLOCK": "college-count-key",
+            "COLLEGE_RECEIPT_KEY_BLOCK": "college-receipt-key",
+        }
+        for name in "ab"[:workers]:
+            place.start_worker(name, worker_env)
+        port = free_port()
+        service = place.start(
+            "service",
+            [str(BIN / "college"), "serve", str(college.contest_file), "--store", store.uri, "--host", "127.0.0.1",
+             "--port", str(port), "--ingest", "deployment", "--uploads-per-minute", str(10 * returns),
+             "--requests-per-minute", str(10 * returns), "--publish", str(folder / "public")],
+            place.env | account.environment("service") | {"COLLEGE_RECEIPT_PUBLIC_KEY": _public(college.receipt_key)},
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_for("the service", lambda: _answers(url), 120, 0.3, service.log)
+
+        ids = body_ids(bodies)
+        sealed = [college.sealed(ids[n % bodies]) for n in range(returns)]
+        with Peaks(place.processes) as peaks:
+            started = time.perf_counter()
+            with httpx.Client(base_url=url, timeout=60) as http, ThreadPoolExecutor(clients) as pool:
+                answers = list(pool.map(lambda data: http.post(
+                    "/api/v1/returns", content=data, headers={"Content-Type": "application/octet-stream"}), sealed))
+            uploaded = time.perf_counter()
+            assert [a.status_code for a in answers] == [202] * returns, {a.status_code for a in answers}
+            shas = {digest(data) for data in sealed}
+            wait_for("every receipt", lambda: len(store.list(f"{RECEIPTS}/")) >= len(shas), 3600, 1.0)
+            receipted = time.perf_counter()
+        ingest_runs = place.api("POST", "/flow_runs/filter", {"flows": {"name": {"any_": ["ingest"]}}, "limit": 200})
+        return {
+            "label": label, "uploads_s": uploaded - started, "receipts_s": receipted - started,
+            "runs": sorted(r["state"]["type"] for r in ingest_runs),
+            "own": peaks.own, "child": peaks.child,
+        }
+    finally:
+        place.stop()
+
+
+def _public(key) -> str:
+    from college.signing import public_text
+
+    return public_text(key)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/", timeout=2).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--returns", type=int, default=1000)
+    parser.add_argument("--bodies", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    results = [
+        run("PostgreSQL, two workers", True, 2, args.returns, args.bodies, args.clients),
+        run("SQLite, one worker", False, 1, args.returns, args.bodies, args.clients),
+    ]
+    print(f"{args.returns} sealed returns from {args.bodies} bodies through the service, {args.clients} clients")
+    for result in results:
+        runs = {state: result["runs"].count(state) for state in sorted(set(result["runs"]))}
+        print(f"\n{result['label']}: uploads {result['uploads_s']:.1f} s; every receipt {result['receipts_s']:.1f} s "
+              f"after the first upload; ingest runs {runs}")
+        for name in sorted(result["own"]):
+            child = result["child"].get(name)
+            extra = f" (largest process it started: {child / 1024:.0f} MiB)" if child else ""
+            print(f"  {name:15} peak {result['own'][name] / 1024:6.0f} MiB{extra}")
+
+
+if __name__ == "__main__":
+    main()
