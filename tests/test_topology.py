@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from college.ceremony import contribution_key
 from college.declaration import Declaration
 from college.ingest import INBOX, RECEIPTS, RECEIVED, RECEIVED_PREFIX, inbox_key
 from college.ledger import Ledger
 from college.receipts import verify_receipt
 from college.dry_run.rehearsal import Rehearsal, rehearse
-from college.signing import digest, private_text
+from college.signing import digest, write_private_key
 from college.store import S3Store
 from flows.dry_run import _contribute, checks
 from tests.topology import BIN, POOL, PREFECT_YAML, REPO, Account, Topology, postgres_bin, wait_for
@@ -78,17 +79,15 @@ class Run:
         self.contest_file.write_text(
             f'store = "{self.store.uri}"\n' + self.world.contest_text(self.deadline), encoding="utf-8"
         )
+        college("store", "init", str(self.contest_file), env=self.place.env | self.place.account.environment("admin"))
 
     def secret_blocks(self) -> None:
-        """The count key and the receipt key as Prefect Secret blocks (docs/deployment.md)."""
-        keys = {COUNT_KEY_BLOCK: private_text(self.world.count_key), RECEIPT_KEY_BLOCK: private_text(self.world.receipt_key)}
-        done = subprocess.run(
-            [str(BIN / "python"), "-c",
-             "import json, sys; from prefect.blocks.system import Secret\n"
-             "for name, text in json.load(sys.stdin).items(): Secret(value=text).save(name, overwrite=True)"],
-            input=json.dumps(keys), env=self.place.env, capture_output=True, text=True, timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
+        """The count key and the receipt key, from the key files `college keygen` writes, into
+        Prefect Secret blocks with `college secrets block` (docs/roles/deploying.md)."""
+        env = self.place.env | {"COLLEGE_KEY_PASSPHRASE": "the party scrutineer's passphrase"}
+        for name, key in ((COUNT_KEY_BLOCK, self.world.count_key), (RECEIPT_KEY_BLOCK, self.world.receipt_key)):
+            write_private_key(self.folder / f"{name}.key", key, env["COLLEGE_KEY_PASSPHRASE"])
+            college("secrets", "block", str(self.folder / f"{name}.key"), "--name", name, env=env)
 
     def deploy(self) -> None:
         env = self.place.env | {
@@ -100,9 +99,6 @@ class Run:
             "COLLEGE_NOMINATIONS_OUT": str(self.folder / "nominations"),
         }
         self.place.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(PREFECT_YAML), env=env)
-        # No nominations in this contest: outside the nomination window the deployment is paused.
-        nominations = self.place.api("GET", "/deployments/name/publish-nominations/nominations")
-        self.place.api("PATCH", f"/deployments/{nominations['id']}", {"paused": True})
 
     def upload(self, data: bytes) -> None:
         """A scrutineer's upload (until the service is on main: into the inbox, and the event
@@ -145,10 +141,13 @@ class Run:
         """After the deadline: the count deployment, three members' contributions, the declaration deployment."""
         wait_for("the returns deadline", lambda: datetime.now(UTC) > self.deadline + timedelta(seconds=1), 120, 0.2)
         self.run_deployment("count/count")
-        ledger = Ledger(self.store)
-        sealed = next(e.object_hash for e in ledger.entries() if e.event == "counted")
-        contributions = _contribute(self.world, self.folder / "contributions", sealed)
-        self.run_deployment("declare/declare", f"contributions={json.dumps([str(p) for p in contributions])}")
+        sealed = next(e.object_hash for e in Ledger(self.store).entries() if e.event == "counted")
+        # Each member of the quorum puts a contribution into the store with the committee's keys,
+        # as `college ceremony contribute --store` does; the declaration deployment takes them from there.
+        members = S3Store(self.bucket, client=self.place.account.client("committee"))
+        for path in _contribute(self.world, self.folder / "contributions", sealed):
+            members.put(contribution_key(sealed, path.stem), path.read_bytes())
+        self.run_deployment("declare/declare")
         declared = next(e for e in Ledger(self.store).entries() if e.event == "declared")
         return Declaration.model_validate_json(self.store.get(f"declarations/{declared.object_hash}"))
 
@@ -184,6 +183,12 @@ class Run:
             assert verify_receipt(self.store.get(key), self.world.receipt_key.public_key(), ledger) == [], key
         failed = [c for c in checks(self.world, self.contest, self.store, ledger) if not c.ok]
         assert failed == []
+
+
+def college(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run([str(BIN / "college"), *args], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 def worker_of(place: Topology, run: dict) -> str | None:

@@ -319,7 +319,7 @@ def s3_as(endpoint: str, access_key: str = "testing", secret_key: str = "testing
 
 
 BUCKET = "college-store"  # the bucket name the policy documents carry; another name replaces it
-ROLES = ("service", "workers")
+ROLES = ("service", "workers", "committee")
 EVERYTHING = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
 
