@@ -44,7 +44,8 @@ from college import strict_json
 from college.anchor import AMEND, CONTEST, anchored_contest, anchored_hash, contest_key
 from college.contest import Contest, Member
 from college.errors import CollegeError
-from college.ingest import ADMITTED, DECISION, admission_event, proceed_event, receipt_key, record, standings
+from college.events import ADMITTED, DECISION
+from college.ingest import admission_event, proceed_event, receipt_key, record, standings
 from college.ledger import Entry, Ledger
 from college.model import Identifier, Model, parse_toml
 from college.procedure import open_ties, tie_decision_event

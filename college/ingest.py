@@ -25,6 +25,8 @@ from typing import Literal
 
 from college.anchor import amendments, anchored_hash
 from college.contest import Contest
+from college.events import ACCEPTED, ADMITTED, DECISION, DUPLICATE, FLAGGED, LATE, RECEIVED, REJECTED, SUPERSEDED
+from college.folders import INBOX, RECEIPTS
 from college.errors import CollegeError
 from college.ledger import Entry, Hash, Ledger
 from college.receipts import Received, issue_receipt
@@ -32,18 +34,6 @@ from college.signing import digest
 from college.store import Store
 from college.model import Identifier, Model, Name
 
-INBOX = "inbox"
-RECEIVED_PREFIX = "received"
-RECEIPTS = "receipts"
-RECEIVED = "received"
-ACCEPTED = "accepted"
-REJECTED = "rejected"
-LATE = "late"
-SUPERSEDED = "superseded"
-ADMITTED = "admitted"
-DUPLICATE = "duplicate"
-FLAGGED = "flagged"
-DECISION = "decision"
 OUTCOMES = (ACCEPTED, REJECTED, LATE, FLAGGED, DUPLICATE)
 OLDER_RETURN = "older-return: made before the return that counts for this body, so it cannot supersede it"
 DUPLICATE_CONTENT = "duplicate-content: the same signed return was received before in other bytes: one submission"

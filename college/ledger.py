@@ -36,34 +36,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import Field, ValidationError
 
 from college.checkpoints import checkpoint_key, sign_checkpoint
+from college import folders
 from college.errors import CollegeError
+from college.events import EVENTS
 from college.model import Identifier, Model
 from college.signing import canonical, digest
 from college.store import NotInStore, Store, StoreConflict
 
 GENESIS = "0" * 64
-PREFIX = "ledger/"
-_KEY = re.compile(r"^ledger/(\d{8})\.json$")
+PREFIX = f"{folders.LEDGER}/"
+_KEY = re.compile(rf"^{folders.LEDGER}/(\d{{8}})\.json$")
 
 Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
-
-# The events the pipeline records. Others are allowed (any identifier), so that a later
-# stage can add its own without changing this module; these are the ones named so far.
-EVENTS = (
-    "received",
-    "accepted",
-    "rejected",
-    "superseded",
-    "late",
-    "duplicate",
-    "admitted",
-    "counted",
-    "declared",
-    "decision",
-    "ceremony",
-)
-
 
 class Entry(Model):
     """One event. `body` is the returning body (affiliate) it concerns, `object_hash` the
@@ -175,6 +160,8 @@ class Ledger:
                 except ValidationError as error:
                     problems = "; ".join(f"{item['loc'][0]}: {item['msg']}" for item in error.errors(include_input=False))
                     raise CollegeError(f"not a valid ledger entry ({problems})", field=event) from None
+                if event not in EVENTS:
+                    raise CollegeError(f"{event!r} is not an event the ledger knows (college/events.py names them all)", field="event")
                 try:
                     self.store.put(entry_key(position), _encode(fields))
                 except StoreConflict:
@@ -269,7 +256,8 @@ class Ledger:
         """Every problem with the ledger as the store holds it now, each naming the position:
         an entry edited (its hash no longer matches), removed (a gap), reordered or
         inserted (an entry at a position not its own, or not following the one before),
-        unreadable, or an object under ledger/ that is not an entry. Empty when it holds."""
+        unreadable, recording an event college/events.py does not name, or an object under
+        ledger/ that is not an entry. Empty when it holds."""
         problems: list[Problem] = []
         positions: dict[int, str] = {}
         for key in self.store.list(PREFIX):
@@ -314,6 +302,8 @@ def _entry_problems(position: int, key: str, data: bytes, prev: str | None) -> l
     if prev is not None and fields["prev"] != prev:
         previous = f"entry {position - 1}" if position else "the start"
         return [problem("unlinked", f"does not follow {previous}: an entry was inserted here or the one before replaced")]
+    if fields["event"] not in EVENTS:
+        return [problem("unknown-event", f"records {fields['event']!r}, which is not an event of the ledger (college/events.py)")]
     return []
 
 

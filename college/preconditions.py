@@ -22,7 +22,9 @@ from college.contest import Contest
 from college.decisions import check_recorded_decisions
 from college.errors import CollegeError
 from college.ledger import Entry, Ledger
-from college.procedure import COUNTED, SEALED, counting_returns
+from college.events import COUNTED
+from college.folders import SEALED
+from college.procedure import counting_returns
 from college.model import Identifier, Model
 from college.signing import canonical, public_text
 from college.store import Store

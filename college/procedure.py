@@ -20,15 +20,13 @@ from college.ceremony import Ceremony
 from college.contest import Contest
 from college.declaration import CommitteeDecision, KeyCeremony, MissingBody, ProceduralRecord, ReturnRecord
 from college.errors import CollegeError
-from college.ingest import ADMITTED, DECISION, FLAGGED, RECEIVED, proceed_once_key, standings
+from college.events import ADMITTED, DECISION, FLAGGED, RECEIVED, REFERRED
+from college.ingest import proceed_once_key, standings
 from college.ledger import Entry
 from college.count.result import TieDecision
 from college.signing import key_id
 
-COUNTED = "counted"  # the count sealed a result: its hash
-SEALED = "sealed"  # the store folder of sealed tallies
-REFERRED = "referred"
-TIE = "tie"
+TIE = "tie"  # the kind of a committee decision on a tie (`ids["kind"]`)
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,13 @@ from prefect.runtime import flow_run
 
 from college.ceremony import seal_result
 from college.contest import Contest
-from college.ingest import RECEIVED, RECEIVED_PREFIX
+from college import folders
+from college.events import COUNTED, RECEIVED
 from college.ledger import Ledger
 from college.anchor import check_contest
 from college.decisions import check_recorded_decisions
 from college.errors import CollegeError
-from college.procedure import COUNTED, SEALED, TIE, ReferredTie, counting_returns, referred_event, tie_decisions
+from college.procedure import TIE, ReferredTie, counting_returns, referred_event, tie_decisions
 from college.count.result import TieDecision
 from college.returns import check_submission
 from college.model import parse_toml
@@ -60,7 +61,7 @@ def open_tally_and_seal(
     opened = {}
     for body, digest in sorted(counting.items()):
         verdict = check_submission(
-            store.get(f"{RECEIVED_PREFIX}/{digest}"), contest, key, datetime.fromisoformat(received_at[digest])
+            store.get(f"{folders.RECEIVED}/{digest}"), contest, key, datetime.fromisoformat(received_at[digest])
         )
         if verdict.ret is None or verdict.problems:  # a problem's message is a fixed text naming the body and rule
             raise Withheld(f"open, tally and seal: the return counting for {body} no longer checks: {verdict.problems[0].message}")
@@ -70,7 +71,7 @@ def open_tally_and_seal(
         needed = counted.result.decision_needed
         return ReferredTie(needed.round, tuple(needed.tied))
     sealed = seal_result(tally_bytes(counted), contest, contest.declaration_public_key)
-    return store.put_content(SEALED, sealed)
+    return store.put_content(folders.SEALED, sealed)
 
 
 @flow(name="count", log_prints=False)
@@ -90,7 +91,7 @@ def count(contest_file: str, store: str | None = None, pause_timeout: int = 3600
         if not isinstance(outcome, ReferredTie):
             break
         decide_tie(ledger, contest, ReferredTie(outcome.round, outcome.tied, str(flow_run.id)), pause_timeout)
-    sealed = outcome.removeprefix(f"{SEALED}/")
+    sealed = outcome.removeprefix(f"{folders.SEALED}/")
     ledger.append(
         COUNTED, object_hash=sealed, ids={"returns": str(len(counting)), "contest": contest.id},
         once_key=f"{COUNTED}:{sealed}",

@@ -35,8 +35,10 @@ from college.contest import Contest, load_contest
 from college.decisions import check_recorded_decisions
 from college.declaration import Declaration, build_declaration, read_declaration
 from college.errors import CollegeError
+from college.events import CONTRIBUTION, COUNTED, DECLARED
+from college.folders import DECLARATIONS, SEALED
 from college.ledger import Ledger
-from college.procedure import COUNTED, SEALED, procedural_record
+from college.procedure import procedural_record
 from college.recount import write_bundle
 from college.reports.publish import write_reports
 from college.reports.tables import build_report, statement_markdown
@@ -45,10 +47,6 @@ from college.store import Store, store_from
 from college.tally import read_tally
 from flows.secrets import receipt_key
 from flows.tasks import embargoed
-
-DECLARATIONS = "declarations"
-DECLARED = "declared"
-
 
 def sealed_result_hash(ledger: Ledger) -> str:
     counted = [e for e in ledger.entries() if e.event == COUNTED]
@@ -71,9 +69,9 @@ def open_and_declare(
     declared_by = [members[c.statement.member] for c in contributions]
     for contribution in contributions:
         ledger.append(
-            "contribution", ids={"member": contribution.statement.member, "result": sealed_hash[:64]},
+            CONTRIBUTION, ids={"member": contribution.statement.member, "result": sealed_hash[:64]},
             reasons=[f"{members[contribution.statement.member]} contributed a share to open the result"],
-            once_key=f"contribution:{contribution.statement.member}:{sealed_hash}",
+            once_key=f"{CONTRIBUTION}:{contribution.statement.member}:{sealed_hash}",
         )
     entries = ledger.entries()
     procedure = procedural_record(contest, entries, ceremony)

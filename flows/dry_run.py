@@ -28,8 +28,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from college.ceremony import contribute, open_share
 from college.checkpoints import verify_checkpoints
 from college.contest import Contest
+from college import folders
 from college.decisions import decision_subject, propose, record_decision, sign_ed25519
-from college.ingest import DUPLICATE, RECEIPTS, RECEIVED_PREFIX, inbox_key, standings
+from college.events import DUPLICATE, SUPERSEDED
+from college.ingest import inbox_key, standings
 from college.ceremony import MemberKeys
 from college.ledger import Entry, Ledger
 from college.procedure import ReferredTie, open_ties, tie_decisions
@@ -201,7 +203,7 @@ def _contribute(world: Rehearsal, folder: Path, sealed_hash: str) -> list[Path]:
 def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger) -> list[Check]:
     """Each submission's outcome and rule as expected, the ledger intact, every byte kept, every receipt valid."""
     entries = ledger.entries()
-    superseded = {e.object_hash for e in entries if e.event == "superseded"}
+    superseded = {e.object_hash for e in entries if e.event == SUPERSEDED}
     duplicates = {e.object_hash: e for e in entries if e.event == DUPLICATE}
     found: list[Check] = []
     seen: set[str] = set()
@@ -230,8 +232,8 @@ def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger) -> 
     found.append(Check("ledger verifies", "0 problems", f"{len(problems)} problems"))
     unsigned = verify_checkpoints(ledger, world.receipt_key.public_key())
     found.append(Check("every entry under a checkpoint the scrutineer signed", "0 problems", f"{len(unsigned)} problems"))
-    lost = [s.label for s in world.submissions if store.get(f"{RECEIVED_PREFIX}/{digest(s.data)}") != s.data]
+    lost = [s.label for s in world.submissions if store.get(f"{folders.RECEIVED}/{digest(s.data)}") != s.data]
     found.append(Check("every received byte string retrievable by its hash", "0 lost", f"{len(lost)} lost"))
-    bad = [key for key in store.list(f"{RECEIPTS}/") if verify_receipt(store.get(key), world.receipt_key.public_key(), ledger)]
+    bad = [key for key in store.list(f"{folders.RECEIPTS}/") if verify_receipt(store.get(key), world.receipt_key.public_key(), ledger)]
     found.append(Check("every receipt verifies against the ledger", "0 bad", f"{len(bad)} bad"))
     return found

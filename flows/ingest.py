@@ -28,9 +28,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from college.anchor import check_contest
 from college.contest import Contest, load_contest
+from college import folders
 from college.errors import CollegeError
 from college.ingest import (
-    RECEIVED_PREFIX,
     Arrival,
     Checked,
     issue_receipts,
@@ -54,7 +54,7 @@ def receive(store: Store, inbox_key: str) -> Arrival:
     """Keep the bytes write-once under their hash; note who the clear envelope says sent them."""
     data = store.get(inbox_key)
     sha = digest(data)
-    store.put(f"{RECEIVED_PREFIX}/{sha}", data)
+    store.put(f"{folders.RECEIVED}/{sha}", data)
     try:
         envelope = read_envelope(data)
         body, signer = envelope.affiliate, envelope.key_id
@@ -84,7 +84,7 @@ def check(store: Store, contest: Contest, arrivals: list[Arrival]) -> list[Check
     checked = []
     for arrival in arrivals:
         verdict = check_submission(
-            store.get(f"{RECEIVED_PREFIX}/{arrival.digest}"), contest, key, datetime.fromisoformat(arrival.received_at)
+            store.get(f"{folders.RECEIVED}/{arrival.digest}"), contest, key, datetime.fromisoformat(arrival.received_at)
         )
         checked.append(
             Checked(

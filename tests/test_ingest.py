@@ -14,19 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from college.errors import CollegeError
-from college.ingest import (
-    ACCEPTED,
-    ADMITTED,
-    LATE,
-    RECEIVED,
-    REJECTED,
-    SUPERSEDED,
-    admission_event,
-    outcome_event,
-    record,
-    record_supersessions,
-    standings,
-)
+from college.events import ACCEPTED, ADMITTED, LATE, RECEIVED, REJECTED, SUPERSEDED
+from college.ingest import admission_event, outcome_event, record, record_supersessions, standings
 from college.ledger import Ledger
 from college.store import NotInStore, Store, StoreConflict
 from tests.test_returns import make_world

@@ -102,6 +102,11 @@ def garble(store, entries):
     raw_write(store, entry_key(2), b"{not json")
 
 
+def unknown_event(store, entries):
+    """The last entry rewritten to record an event the ledger does not know, its hash and link made right."""
+    raw_write(store, entry_key(5), rewrite(entries[5].model_dump(mode="json"), event="recounted-quietly"))
+
+
 TAMPERING = {
     "edited": (edit_keeping_hash, [(2, "edited")]),
     "edited, hash recomputed": (edit_and_rehash, [(3, "unlinked")]),
@@ -112,6 +117,7 @@ TAMPERING = {
     "appended off the chain": (append_unlinked, [(6, "unlinked")]),
     "foreign object": (add_foreign, [(None, "foreign")]),
     "garbled": (garble, [(2, "unreadable")]),
+    "an event it does not know": (unknown_event, [(5, "unknown-event")]),
 }
 
 
@@ -303,6 +309,18 @@ def test_ledger_commands_verify_and_show(tmp_path):
     assert failed.exit_code == 1
     assert "position 2: moved" in failed.output and "position 3: moved" in failed.output
     assert "Traceback" not in failed.output
+
+
+def test_an_event_the_ledger_does_not_know_is_refused(tmp_path):
+    ledger = Ledger(LocalStore(tmp_path))
+    with pytest.raises(CollegeError, match="'recounted-quietly' is not an event the ledger knows"):
+        ledger.append("recounted-quietly", object_hash=HASH)
+    assert ledger.entries() == []
+    fill(ledger, 6)
+    unknown_event(ledger.store, ledger.entries())
+    failed = CliRunner().invoke(app, ["ledger", "verify", "--store", str(tmp_path)])
+    assert failed.exit_code == 1 and "position 5: unknown-event" in failed.output
+    assert "recounted-quietly" in failed.output and "Traceback" not in failed.output
 
 
 def test_ledger_commands_read_the_store_from_the_environment(tmp_path):

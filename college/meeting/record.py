@@ -17,17 +17,14 @@ import json
 
 from college.errors import CollegeError
 from college.ledger import Ledger
+from college.events import MEETING_OPENED, MEETING_ROUND
+from college.folders import OPENINGS, SELECTIONS, TALLIES
 from college.meeting.ballot import Meeting, Tally, open_meeting, record_round
 from college.meeting.selection import parse_selection
 from college.model import Model
 from college.signing import canonical, digest
 from college.store import Store
 
-SELECTIONS = "meeting/selection"
-OPENINGS = "meeting/opening"
-TALLIES = "meeting/tallies"
-OPENED = "meeting-opened"
-ROUND = "meeting-round"
 
 
 class Opening(Model):
@@ -45,7 +42,7 @@ def open_record(store: Store, selection_bytes: bytes, *, file: str, present: int
     store.put_content(SELECTIONS, selection_bytes)
     opening = canonical(Opening(selection_sha256=digest(selection_bytes), present=present, joint=joint).model_dump())
     store.put_content(OPENINGS, opening)
-    entry = ledger.append(OPENED, object_hash=digest(opening), reasons=_reasons(meeting), once_key=OPENED)
+    entry = ledger.append(MEETING_OPENED, object_hash=digest(opening), reasons=_reasons(meeting), once_key=MEETING_OPENED)
     if entry.object_hash != digest(opening):
         raise CollegeError("another meeting was opened in this record at the same moment", file=store.uri)
     return meeting
@@ -57,7 +54,7 @@ def enter_round(store: Store, tally: Tally) -> Meeting:
     after = record_round(meeting, tally)  # refused here, with its rule, before anything is written
     data = canonical(tally.model_dump())
     store.put_content(TALLIES, data)
-    entry = Ledger(store).append(ROUND, object_hash=digest(data), reasons=_reasons(after), once_key=f"{ROUND}-{entered + 1}")
+    entry = Ledger(store).append(MEETING_ROUND, object_hash=digest(data), reasons=_reasons(after), once_key=f"{MEETING_ROUND}-{entered + 1}")
     if entry.object_hash != digest(data):
         raise CollegeError(f"round {entered + 1} was entered by another teller first: check the record and enter again", field="round")
     return after
@@ -66,12 +63,12 @@ def enter_round(store: Store, tally: Tally) -> Meeting:
 def load_record(store: Store) -> tuple[Meeting, int]:
     """The meeting as the ledger's tallies make it, and how many tallies it holds."""
     entries = Ledger(store).entries()
-    if not entries or entries[0].event != OPENED:
+    if not entries or entries[0].event != MEETING_OPENED:
         raise CollegeError("no selection meeting has been opened in this record", file=store.uri)
     opening = Opening.model_validate(json.loads(store.get(f"{OPENINGS}/{entries[0].object_hash}")))
     selection_bytes = store.get(f"{SELECTIONS}/{opening.selection_sha256}")
     meeting = open_meeting(parse_selection(selection_bytes, SELECTIONS), opening.present, joint=opening.joint)
-    rounds = [entry for entry in entries if entry.event == ROUND]
+    rounds = [entry for entry in entries if entry.event == MEETING_ROUND]
     for entry in rounds:
         meeting = record_round(meeting, Tally.model_validate(json.loads(store.get(f"{TALLIES}/{entry.object_hash}"))))
     return meeting, len(rounds)

@@ -1,0 +1,20 @@
+"""Every folder of the store, named once (issue 14).
+
+The store (college/store.py) keeps objects under keys `<folder>/<name>`; these are the
+folders the pipeline writes. Objects written by content are named by their SHA-256.
+"""
+
+from __future__ import annotations
+
+INBOX = "inbox"  # submissions as they arrive, named by arrival time and hash
+RECEIVED = "received"  # every submission's bytes, write-once under their SHA-256
+RECEIPTS = "receipts"  # the signed receipt of each submission
+LEDGER = "ledger"  # the ledger's entries, `ledger/{position:08d}.json`
+SEALED = "sealed"  # the count's tally sealed to the declaration key
+DECLARATIONS = "declarations"  # each declaration, canonical JSON under its SHA-256
+# Selection meetings (college/meeting/record.py).
+SELECTIONS = "meeting/selection"  # the selection file counted
+OPENINGS = "meeting/opening"  # how the meeting opened: who was present
+TALLIES = "meeting/tallies"  # each round's tellers' tally
+
+FOLDERS = (INBOX, RECEIVED, RECEIPTS, LEDGER, SEALED, DECLARATIONS, SELECTIONS, OPENINGS, TALLIES)
