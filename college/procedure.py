@@ -20,7 +20,7 @@ from college.ceremony import Ceremony
 from college.contest import Contest
 from college.declaration import CommitteeDecision, KeyCeremony, MissingBody, ProceduralRecord, ReturnRecord
 from college.errors import CollegeError
-from college.events import ADMITTED, DECISION, FLAGGED, RECEIVED, REFERRED
+from college.events import ADMITTED, DECISION, FLAGGED, RECEIVED, REFERRED, SUPERSEDED
 from college.ingest import proceed_once_key, standings
 from college.ledger import Entry
 from college.count.result import TieDecision
@@ -117,7 +117,7 @@ def procedural_record(contest: Contest, entries: list[Entry], ceremony: Ceremony
         if e.event != RECEIVED or e.object_hash not in outcome:
             continue
         decided = outcome[e.object_hash]
-        result = "superseded" if e.object_hash in superseded else decided.event
+        result = SUPERSEDED if e.object_hash in superseded else decided.event
         decision = "; ".join(admitted[e.object_hash].reasons) if e.object_hash in admitted else None
         if decision is None and decided.event == FLAGGED:
             decision = "not admitted by the Procedures Committee: not counted"
