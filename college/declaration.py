@@ -13,7 +13,7 @@ that was edited after the declaration.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -23,33 +23,18 @@ from pydantic import Field, ValidationError, model_validator
 from college import strict_json
 from college.count.breakdowns import GroupRounds
 from college.contest import Contest
+from college.count.result import Result
 from college.count.rules import count
 from college.errors import CollegeError, from_validation_error
 from college.model import Identifier, Model, Name, parse_toml
-from college.profile import Profile, ProfileFile, profile_json
-from college.count.result import Result, TieDecision
+from college.procedure import ProceduralRecord
+from college.profile import ProfileFile
 from college.signing import canonical, digest
+from college.tally import BodyFigures, Tally
 
 FORMAT = "college-declaration/1"
-
-Outcome = Literal["accepted", "rejected", "superseded", "late", "flagged", "duplicate"]
-
-
-class BodyFigures(Model):
-    """One returning body's return as counted (seed 003 items 11-20): the affiliate breakdown."""
-
-    id: str
-    name: Name
-    kind: str = Field(description="trade_union, socialist_society, or another kind of returning body")
-    section: str
-    certified: int = Field(ge=0, description="certified full-member count")
-    issued: int = Field(ge=0)
-    returned: int = Field(ge=0)
-    ineligible: int = Field(ge=0, description="returned without the declaration of support")
-    spoilt: int = Field(ge=0)
-    other_invalid: int = Field(ge=0)
-    valid: int = Field(ge=0)
-    first_preferences: dict[str, int]
+# The opened tally's fields a declaration holds as they are.
+CARRIED = ("contest_file", "result", "profiles", "bodies", "groups")
 
 
 class KeyedFirstPreferences(Model):
@@ -72,49 +57,6 @@ class NamedBallot(Model):
     ranking: list[PreferenceEntry] = Field(
         description="preferences in order: a name, null for a skipped preference, a list of names for an overvote"
     )
-
-
-class ReturnRecord(Model):
-    """One submission and what became of it (procedure only: no figures)."""
-
-    body: str
-    body_name: Name
-    submission: str = Field(description="SHA-256 of the bytes received")
-    received_at: datetime
-    outcome: Outcome
-    reasons: list[str] = Field(default_factory=list)
-    decision: str | None = Field(default=None, description="the Procedures Committee's decision, e.g. on a late return")
-
-
-class MissingBody(Model):
-    body: str
-    body_name: Name
-    decision: str | None = None
-
-
-class CommitteeDecision(Model):
-    subject: str
-    decision: str
-    decided_by: list[Name] = Field(default_factory=list)
-    decided_at: datetime | None = None
-
-
-class KeyCeremony(Model):
-    held_at: datetime | None = None
-    participants: list[Name]
-    quorum: int = Field(ge=1)
-    members: int = Field(ge=1)
-    declaration_key_id: str | None = None
-
-
-class ProceduralRecord(Model):
-    """What the NEC hears besides the figures (issue 7, item 3)."""
-
-    returns: list[ReturnRecord] = Field(default_factory=list)
-    missing: list[MissingBody] = Field(default_factory=list)
-    decisions: list[CommitteeDecision] = Field(default_factory=list)
-    tie_decisions: list[TieDecision] = Field(default_factory=list)
-    key_ceremony: KeyCeremony | None = None
 
 
 class Declaration(Model):
@@ -193,71 +135,53 @@ def declaration_digest(declaration: Declaration | dict) -> str:
 
 
 def build_declaration(
+    tally: Tally,
     *,
-    contest_file: str,
-    result: Result,
-    profiles: Mapping[str, Profile],
     declared_at: datetime,
     declared_by: Sequence[str],
     sealed_result_digest: str,
     ledger_head: str,
     dry_run: bool = False,
-    bodies: Sequence[BodyFigures | dict] = (),
-    clp_first_preferences: Mapping[str, Mapping[str, int]] | None = None,
+    procedure: ProceduralRecord | None = None,
     clp_section: str = "members",
-    groups: Sequence[GroupRounds | dict] = (),
-    named_ballots: Mapping[str, Mapping[str, Sequence[PreferenceEntry]]] | None = None,
-    procedure: ProceduralRecord | dict | None = None,
 ) -> Declaration:
-    """A declaration from plain inputs. `contest_file` is the contest file's text as counted.
+    """The declaration of an opened tally: its fields carried over whole, with who declared it and when.
 
-    The profiles must reproduce the result exactly (counted again here, with the
-    committee's tie decisions), so the recount kit made from it always verifies.
-    `named_ballots` maps a published section to {voter: ranking}; `clp_first_preferences`
-    maps a CLP to its first preferences in `clp_section`; `groups` are the affiliates' and CLPs'
-    papers round by round (college/breakdowns.py).
+    The tally's profiles must reproduce its result exactly (counted again here, with the
+    committee's tie decisions), so the recount kit made from it always verifies. Its CLP
+    first preferences are those of `clp_section`; its `groups` are the affiliates' and
+    CLPs' papers round by round (college/count/breakdowns.py).
     """
-    contest = parse_contest(contest_file)
-    procedure = ProceduralRecord.model_validate(procedure or {})
-    if result.status == "decision-needed":
+    contest = parse_contest(tally.contest_file)
+    if tally.result.status == "decision-needed":
         raise CollegeError("a count waiting for a committee decision cannot be declared", field="result")
-    recounted = count(contest, profiles, procedure.tie_decisions)
-    if recounted != result:
-        raise CollegeError(
-            "the sections' profiles do not reproduce the result to be declared", field="profiles"
-        )
-    clps = [
-        KeyedFirstPreferences(
-            section=clp_section, key=key, papers=sum(firsts.values()), first_preferences=dict(firsts)
-        )
-        for key, firsts in (clp_first_preferences or {}).items()
-    ]
-    ballots = [
-        NamedBallot(section=section, voter=voter, ranking=list(ranking))
-        for section, voters in (named_ballots or {}).items()
-        for voter, ranking in voters.items()
-    ]
+    if count(contest, tally.section_profiles(), tally.tie_decisions) != tally.result:
+        raise CollegeError("the sections' profiles do not reproduce the result to be declared", field="profiles")
+    record = (procedure or ProceduralRecord()).model_copy(update={"tie_decisions": list(tally.tie_decisions)})
     fields = dict(
         contest_id=contest.id,
         position=contest.position,
         declared_at=declared_at,
         dry_run=dry_run,
-        contest_file=contest_file,
-        result=result,
-        result_digest=result_digest(result),
+        result_digest=result_digest(tally.result),
         sealed_result_digest=sealed_result_digest,
         ledger_head=ledger_head,
         declared_by=list(declared_by),
-        profiles={sid: ProfileFile.model_validate(profile_json(profiles[sid], contest)) for sid in profiles},
-        bodies=[BodyFigures.model_validate(b) if isinstance(b, dict) else b for b in bodies],
-        clps=clps,
-        groups=[GroupRounds.model_validate(g) if isinstance(g, dict) else g for g in groups],
-        published_sections=list((named_ballots or {}).keys()),
-        named_ballots=ballots,
-        procedure=procedure,
+        clps=[
+            KeyedFirstPreferences(section=clp_section, key=key, papers=sum(firsts.values()), first_preferences=firsts)
+            for key, firsts in tally.clp_first_preferences.items()
+        ],
+        published_sections=list(tally.named_ballots),
+        named_ballots=[
+            NamedBallot(section=section, voter=voter, ranking=ranking)
+            for section, voters in tally.named_ballots.items()
+            for voter, ranking in voters.items()
+        ],
+        procedure=record,
     )
+    carried = {name: value for name, value in tally if name in CARRIED}
     try:
-        unsigned = Declaration.model_validate({**fields, "digest": "0" * 64})
+        unsigned = Declaration.model_validate({**carried, **fields, "digest": "0" * 64})
     except ValidationError as error:
         raise from_validation_error(error, file="declaration") from None
     return unsigned.model_copy(update={"digest": declaration_digest(unsigned)})

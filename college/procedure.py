@@ -15,18 +15,65 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
 
 from college.ceremony import Ceremony
 from college.contest import Contest
-from college.declaration import CommitteeDecision, KeyCeremony, MissingBody, ProceduralRecord, ReturnRecord
 from college.errors import CollegeError
 from college.events import ADMITTED, DECISION, FLAGGED, RECEIVED, REFERRED, SUPERSEDED
 from college.ingest import proceed_once_key, standings
-from college.ledger import Entry
 from college.count.result import TieDecision
+from college.ledger import Entry
+from college.model import Model, Name
 from college.signing import key_id
 
+Outcome = Literal["accepted", "rejected", "superseded", "late", "flagged", "duplicate"]
 TIE = "tie"  # the kind of a committee decision on a tie (`ids["kind"]`)
+
+
+class ReturnRecord(Model):
+    """One submission and what became of it (procedure only: no figures)."""
+
+    body: str
+    body_name: Name
+    submission: str = Field(description="SHA-256 of the bytes received")
+    received_at: datetime
+    outcome: Outcome
+    reasons: list[str] = Field(default_factory=list)
+    decision: str | None = Field(default=None, description="the Procedures Committee's decision, e.g. on a late return")
+
+
+class MissingBody(Model):
+    body: str
+    body_name: Name
+    decision: str | None = None
+
+
+class CommitteeDecision(Model):
+    subject: str
+    decision: str
+    decided_by: list[Name] = Field(default_factory=list)
+    decided_at: datetime | None = None
+
+
+class KeyCeremony(Model):
+    held_at: datetime | None = None
+    participants: list[Name]
+    quorum: int = Field(ge=1)
+    members: int = Field(ge=1)
+    declaration_key_id: str | None = None
+
+
+class ProceduralRecord(Model):
+    """What the NEC hears besides the figures (issue 7, item 3)."""
+
+    returns: list[ReturnRecord] = Field(default_factory=list)
+    missing: list[MissingBody] = Field(default_factory=list)
+    decisions: list[CommitteeDecision] = Field(default_factory=list)
+    tie_decisions: list[TieDecision] = Field(default_factory=list)
+    key_ceremony: KeyCeremony | None = None
 
 
 @dataclass(frozen=True)

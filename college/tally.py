@@ -20,14 +20,30 @@ from college import strict_json
 from college.count.breakdowns import GroupRounds, Reader, group_rounds
 from college.contest import BodyKind, Contest
 from college.count.rules import count, parts_of
-from college.declaration import BodyFigures
 from college.errors import CollegeError
-from college.model import Model
+from college.model import Model, Name
 from college.profile import Profile, ProfileFile, profile_from_file, profile_json
 from college.count.result import Result, TieDecision
 from college.returns import Return, section_profile
 
 FORMAT = "college-tally/1"
+
+
+class BodyFigures(Model):
+    """One returning body's return as counted (seed 003 items 11-20): the affiliate breakdown."""
+
+    id: str
+    name: Name
+    kind: str = Field(description="trade_union, socialist_society, or another kind of returning body")
+    section: str
+    certified: int = Field(ge=0, description="certified full-member count")
+    issued: int = Field(ge=0)
+    returned: int = Field(ge=0)
+    ineligible: int = Field(ge=0, description="returned without the declaration of support")
+    spoilt: int = Field(ge=0)
+    other_invalid: int = Field(ge=0)
+    valid: int = Field(ge=0)
+    first_preferences: dict[str, int]
 
 
 class Tally(Model):

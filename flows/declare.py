@@ -74,21 +74,14 @@ def open_and_declare(
             once_key=f"{CONTRIBUTION}:{contribution.statement.member}:{sealed_hash}",
         )
     entries = ledger.entries()
-    procedure = procedural_record(contest, entries, ceremony)
     declaration = build_declaration(
-        contest_file=counted.contest_file,
-        result=counted.result,
-        profiles=counted.section_profiles(),
+        counted,
         declared_at=datetime.now(UTC),
         declared_by=declared_by,
         sealed_result_digest=sealed_hash,
         ledger_head=entries[-1].hash,
         dry_run=ceremony.dry_run,
-        bodies=counted.bodies,
-        clp_first_preferences=counted.clp_first_preferences,
-        groups=counted.groups,
-        named_ballots=counted.named_ballots,
-        procedure=procedure.model_copy(update={"tie_decisions": counted.tie_decisions}),
+        procedure=procedural_record(contest, entries, ceremony),
     )
     data = canonical(declaration.model_dump(mode="json"))
     stored = store.put_content(DECLARATIONS, data)

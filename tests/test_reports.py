@@ -25,10 +25,13 @@ from college.declaration import (
     write_declaration,
 )
 from college.embargo import Embargoed, require_declared
+from college.procedure import ProceduralRecord
+from college.profile import ProfileFile, profile_json
 from college.errors import CollegeError
 from college.reports.publish import write_reports
 from college.reports.tables import build_report, statement, transfers
 from college.count.shares import percent
+from college.tally import Tally
 from tests.helpers import profile
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,7 +111,24 @@ def small_declaration(dry_run: bool = False, **overrides) -> Declaration:
         ),
     )
     inputs.update(overrides)
-    return build_declaration(**inputs)
+    return declare(**inputs)
+
+
+def declare(*, contest_file, result, profiles, bodies=(), clp_first_preferences=None, named_ballots=None, **declared):
+    """The declaration of a tally made of these figures, as the declaration flow makes it of the opened tally."""
+    contest = parse_contest(contest_file)
+    counted = Tally(
+        contest_file=contest_file,
+        result=result,
+        profiles={sid: ProfileFile.model_validate(profile_json(p, contest)) for sid, p in profiles.items()},
+        bodies=list(bodies),
+        counted={},
+        clp_first_preferences=clp_first_preferences or {},
+        named_ballots=named_ballots or {},
+    )
+    if isinstance(declared.get("procedure"), dict):
+        declared["procedure"] = ProceduralRecord.model_validate(declared["procedure"])
+    return build_declaration(counted, **declared)
 
 
 @pytest.fixture
@@ -321,7 +341,7 @@ def declaration_2010(dry_run: bool = False) -> Declaration:
     text = (EXAMPLE_2010 / "contest.toml").read_text(encoding="utf-8")
     contest = parse_contest(text)
     profiles = {s.id: read_profile(EXAMPLE_2010 / f"{s.id}.json", contest) for s in contest.sections}
-    return build_declaration(
+    return declare(
         contest_file=text,
         result=count(contest, profiles),
         profiles=profiles,

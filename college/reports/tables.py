@@ -26,7 +26,8 @@ from pydantic import Field, model_validator
 
 from college.count.breakdowns import GroupRounds
 from college.reports.closeness import Closeness, closeness
-from college.declaration import Declaration, ProceduralRecord
+from college.declaration import Declaration
+from college.procedure import ProceduralRecord
 from college.count.margins import Margin, Sensitivity, margins
 from college.model import Model
 from college.count.result import Result, Share, TieBreak
