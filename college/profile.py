@@ -2,8 +2,9 @@
 
 A paper is a sequence of preferences. Each preference holds the names marked at that
 place: one name, none (a skipped preference) or several (an overvote). How such papers
-are read is the contest's `ballots` rules, applied by the count, not here: this module
-only reads files faithfully and checks that every name is one the contest knows.
+are read is the contest's `ballots` rules (college/ballots.py), applied by the count, not
+here: this module only reads files faithfully (a cell as `ballots.mark_of` reads it) and
+checks that every name is one the contest knows.
 
 Files read: the profile JSON of DESIGN.md (a preference may also be null for a skipped
 one, or a list of names for an overvote), ballot-level CSV with columns rank1..rankN and
@@ -27,11 +28,10 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from college import strict_json
+from college.ballots import Mark, Ranking, mark_of
 from college.contest import Contest
 from college.errors import CollegeError, from_validation_error
 
-Mark = tuple[str, ...]  # the names marked at one preference
-Ranking = tuple[Mark, ...]
 
 
 @dataclass(frozen=True)
@@ -382,7 +382,7 @@ def _check_names(distinct: pl.DataFrame, frame: pl.LazyFrame, rank_columns: list
     unknown = {}
     for column in rank_columns:
         cells = distinct.get_column(column).drop_nulls().unique().to_list()
-        if bad := [cell for cell in cells if not names.all_known(_cell_mark(cell, contest))]:
+        if bad := [cell for cell in cells if not names.all_known(mark_of(cell, contest))]:
             unknown[column] = bad
     if not unknown:
         return
@@ -395,7 +395,7 @@ def _check_names(distinct: pl.DataFrame, frame: pl.LazyFrame, rank_columns: list
         .row(0, named=True)
     )
     column = next(c for c in unknown if first[c] in unknown[c])
-    name = next(n for n in _cell_mark(first[column], contest) if not names.known(n))
+    name = next(n for n in mark_of(first[column], contest) if not names.known(n))
     row_label, first_row = _numbering(path)
     names.check(name, f"{row_label} {first['_row'] + first_row}, {column}")
 
@@ -415,7 +415,7 @@ def _ballot_tables(tables: list[pl.DataFrame], contest: Contest) -> Profile:
     # Each cell becomes its place in `cells`: the count reads numbers, and a cell that
     # reads as no mark at all (a bare delimiter, say) becomes an unmarked preference.
     cells = sorted(set().union(*(distinct.get_column(c).drop_nulls().unique().to_list() for c in rank_columns)))
-    marks = [_cell_mark(cell, contest) for cell in cells]
+    marks = [mark_of(cell, contest) for cell in cells]
     no_mark = [place for place, mark in enumerate(marks) if not mark]
     codes = distinct.select(
         *(pl.col(c).cast(pl.Enum(cells)).to_physical().cast(pl.Int32).replace(no_mark, None) for c in rank_columns),
@@ -424,15 +424,6 @@ def _ballot_tables(tables: list[pl.DataFrame], contest: Contest) -> Profile:
     marked = pl.any_horizontal(pl.col(c).is_not_null() for c in rank_columns)
     blank = codes.filter(~marked).get_column("n").sum()
     return Profile(_TableRankings(Columns(tuple(marks), codes.filter(marked))), blank)
-
-
-def _cell_mark(cell: str, contest: Contest) -> Mark:
-    if cell in contest.candidates or cell in contest.excluded:
-        return (cell,)
-    delimiter = contest.ballots.overvote_delimiter
-    if delimiter in cell:
-        return tuple(part.strip() for part in cell.split(delimiter) if part.strip())
-    return (cell,)
 
 
 # --- names ----------------------------------------------------------------------------

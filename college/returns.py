@@ -41,10 +41,11 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from pydantic import AwareDatetime, Field, StrictInt, ValidationError
 
 from college import strict_json
-from college.contest import Contest, Count, Duplicate, Overvote, ReturningBody
+from college.ballots import plain_ranking
+from college.contest import Contest, Count, ReturningBody
 from college.errors import CollegeError, from_validation_error, pydantic_problems
 from college.model import Identifier, Model, Name
-from college.profile import Profile, Ranking, combine, csv_delimiter, from_rows, read_profile
+from college.profile import Profile, combine, csv_delimiter, from_rows, read_profile
 from college.signing import (
     canonical,
     digest,
@@ -192,49 +193,6 @@ def _problem(who: str, field: str, rule: str, severity: str = "error", detail: s
 
 
 # --- making a return ----------------------------------------------------------------------
-
-
-def plain_ranking(ranking: Ranking, contest: Contest) -> tuple[str, ...]:
-    """The paper as the plain ranking a return carries: the candidates it can count for, in order.
-
-    Read as `college.ballots.preference` reads it, with the contest's ballot rules: stop
-    where the sequence breaks, where an overvote exhausts the paper or (if the rules say
-    so) at a repeated name; pass over withdrawn candidates, skipped overvotes and later
-    repeats of a name already ranked. For every set of continuing candidates the paper
-    then counts for the same candidate as its plain ranking does.
-    """
-    rules = contest.ballots
-    candidates = set(contest.candidates)
-    plain: list[str] = []
-    seen: set[str] = set()
-    last_marked = 0
-    for place, mark in enumerate(ranking, start=1):
-        if not mark:
-            continue
-        if rules.max_skipped_ranks is not None and place - last_marked - 1 > rules.max_skipped_ranks:
-            break
-        last_marked = place
-        if rules.duplicate is Duplicate.exhaust:
-            if seen.intersection(mark):
-                break
-            seen.update(mark)
-        standing = [name for name in mark if name in candidates]
-        if len(mark) > 1:
-            if rules.overvote is Overvote.exhaust:
-                break
-            if rules.overvote is Overvote.skip:
-                continue
-            if len(standing) > 1:
-                raise CollegeError(
-                    "a paper marks several candidates at one preference, and the contest's overvote rule "
-                    "(exhaust-if-multiple-continuing) depends on who is still continuing: a return carries "
-                    "plain rankings, so resolve these papers under the scrutineer's rules first",
-                    field="ballots.overvote",
-                )
-        # A name already ranked higher never counts here: wherever it continues, it counted there.
-        if standing and standing[0] not in plain:
-            plain.append(standing[0])
-    return tuple(plain)
 
 
 def make_return(

@@ -265,7 +265,7 @@ def test_a_return_carries_its_category_and_counts_in_the_pool():
     # The declaration keeps one profile per category, so a re-count of the bundle reproduces it.
     text = tomlkit.dumps(contest.model_dump(mode="json", exclude_none=True))
     declaration = build_declaration(
-        contest_file=text, result=counted.result, profiles=counted.section_profiles(),
+        counted.model_copy(update={"contest_file": text}),
         declared_at=datetime(2016, 9, 24, 12, tzinfo=UTC), declared_by=["A. Member"],
         sealed_result_digest="0" * 64, ledger_head="1" * 64,
     )

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import college.count.piles
 import college.count.result
 import college.count.rules
 import college.count.shares
@@ -201,7 +202,7 @@ def test_history_fails_if_non_transferable_papers_are_not_discounted(contest_id,
     example = EXAMPLES[contest_id]
     counted(example)  # skips here if the papers are absent
     monkeypatch.setattr(
-        college.count.rules._Piles, "valid", property(lambda piles: sum(piles.votes.values()) + piles.non_transferable)
+        college.count.piles.Piles, "valid", property(lambda piles: sum(piles.votes.values()) + piles.non_transferable)
     )
     assert mismatches(compare(example, count_example(example)))
 

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from pref_voting.iterative_methods import instant_runoff_for_truncated_linear_orders
 from pref_voting.profiles_with_ties import ProfileWithTies
 
-from college.ballots import preference
+from college.ballots import is_plain, preference
 from college.contest import Contest
+from college.count.piles import NON_TRANSFERABLE, Piles
 from college.count.rules import count
 from college.profile import Profile, combine, from_rows, read_profile, read_section, write_profile_json
 
@@ -99,6 +100,36 @@ def messy_contests(draw):
     )
     profiles = {s.id: from_rows(draw(messy_rows(names))) for s in contest.sections}
     return contest, profiles
+
+
+# --- item 26, read once ---------------------------------------------------------------
+
+
+@SETTINGS
+@given(st.data())
+def test_the_fast_path_reads_every_paper_as_the_rule_does(data):
+    """The engine (college/count/piles.py) reads plain papers many at a time; college/ballots.py
+    reads one paper. On arbitrary papers, with a withdrawn name, gaps, overvotes and repeats,
+    under any rules: dealt, each paper goes to the candidate `preference` reads; after some
+    candidates are eliminated, each of their papers goes to the one it reads next and no other
+    paper moves. The papers the engine takes as plain are exactly `ballots.is_plain`'s."""
+    names = data.draw(candidates())
+    contest = Contest.model_validate(
+        make_contest(names, ["1"], ballots=data.draw(rules())).model_dump() | {"excluded": ["Withdrawn"]}
+    )
+    profile = from_rows(data.draw(messy_rows([*names, "Withdrawn"])))
+    assume(profile.rankings)
+    eliminated = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names) - 1))
+    continuing = {name for name in names if name not in eliminated}
+    dealt = Piles.deal(profile, contest)
+    moved = dealt.transfer(eliminated, continuing, contest)
+    papers = dealt.columns.spelt(pl.Series([True] * dealt.columns.codes.height))
+    name_of = {number: name for name, number in dealt.number.items()} | {NON_TRANSFERABLE: None}
+    first = [preference(paper, set(names), contest.ballots) for paper in papers]
+    assert [name_of[c] for c in dealt.choice] == first
+    then = [preference(paper, continuing, contest.ballots) if was in eliminated else was for paper, was in zip(papers, first)]
+    assert [name_of[c] for c in moved.choice] == then
+    assert dealt.names.get_column("plain").to_list() == [is_plain(paper) for paper in papers]
 
 
 # --- invariants -----------------------------------------------------------------------
