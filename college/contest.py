@@ -98,7 +98,7 @@ class BallotRules(Model):
 
 
 class Rounding(str, Enum):
-    """How published percentages are rounded (college/shares.py); comparisons never use them."""
+    """How published percentages are rounded (college/count/shares.py); comparisons never use them."""
 
     half_up = "half-up"  # each share on its own: a row may add to 99.9 or 100.1
     largest_remainder = "largest-remainder"  # a row adds to exactly 100.0

@@ -19,7 +19,7 @@ from pathlib import Path
 from prefect import flow, task
 
 from college import nominations
-from college.reports import nominations as nomination_pages
+from college.reports import nominations as publication
 
 
 @task
@@ -29,13 +29,13 @@ def read_nominations(config: str) -> nominations.Inputs:
 
 @task
 def last_published(out: str) -> str | None:
-    return nomination_pages.published_digest(Path(out))
+    return publication.published_digest(Path(out))
 
 
 @task
 def publish(inputs: nominations.Inputs, out: str) -> list[str]:
     result = nominations.outcome(inputs)
-    return [str(path) for path in nomination_pages.write_publication(result, Path(out))]
+    return [str(path) for path in publication.write_publication(result, Path(out))]
 
 
 @flow(name="publish-nominations")

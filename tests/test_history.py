@@ -7,7 +7,7 @@ its published precision under its published rounding rule: `half-up`, `largest-r
 `truncate` (five 2007 cells no rounding explains). Where the sources contradict one another,
 the contradicted figure must differ from the count's, and SOURCES.md gives the arithmetic.
 
-The rounding rules are re-derived here, independently of college/shares.py, and the tests at
+The rounding rules are re-derived here, independently of college/count/shares.py, and the tests at
 the end show the comparison has teeth: an engine that stops discounting non-transferable
 papers, rounds another way, or weights the sections otherwise no longer reproduces history.
 """
