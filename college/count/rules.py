@@ -119,7 +119,8 @@ def next_round(
     (items 23-24) and who is elected or eliminated (item 27). When the tie policy refers a
     tie to the Procedures Committee, the round holds its figures only and the tie comes beside it."""
     number = len(earlier) + 1
-    continuing = [name for name in contest.candidates if name in next(iter(next(iter(piles.values())).values())).votes]
+    last = earlier[-1] if earlier else None
+    continuing = [n for n in last.continuing if n not in last.eliminated] if last else list(contest.candidates)
     sections = [section_round(s, piles[s.id], contest) for s in contest.sections]
     shares = college_shares(contest, sections, continuing)
     places = contest.display.college_decimals
