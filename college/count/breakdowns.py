@@ -17,10 +17,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from college.ballots import preference
+from college.ballots import Ranking, preference
 from college.contest import Contest
 from college.model import Model
-from college.profile import Ranking
 from college.count.result import Result
 
 Kind = Literal["affiliate", "clp", "category"]
