@@ -1,9 +1,12 @@
-"""Small builders for hand-worked tests: contests and profiles from short strings."""
+"""Small builders for hand-worked tests: contests and profiles from short strings, declarations from figures."""
 
 from __future__ import annotations
 
 from college.contest import Contest
-from college.profile import Profile, from_rows
+from college.declaration import Declaration, build_declaration, parse_contest
+from college.procedure import ProceduralRecord
+from college.profile import Profile, ProfileFile, from_rows, profile_json
+from college.tally import Tally
 
 
 def contest(candidates="ABC", weights=("1/3", "1/3", "1/3"), **options) -> Contest:
@@ -54,3 +57,23 @@ def return_document(contest: Contest, body, rows, *, spoilt: int, other_invalid:
         "scrutineer": body.scrutineer,
         "made_at": made_at,
     }
+
+
+def declare(
+    *, contest_file: str, result, profiles, bodies=(), clp_first_preferences=None, groups=(), named_ballots=None,
+    procedure=None, **declared,
+) -> Declaration:
+    """The declaration of a tally made of these figures, as the declaration flow makes one of the opened tally."""
+    contest = parse_contest(contest_file)
+    counted = Tally(
+        contest_file=contest_file,
+        result=result,
+        profiles={part: ProfileFile.model_validate(profile_json(p, contest)) for part, p in profiles.items()},
+        bodies=list(bodies),
+        counted={},
+        clp_first_preferences=clp_first_preferences or {},
+        groups=list(groups),
+        named_ballots=named_ballots or {},
+    )
+    record = ProceduralRecord.model_validate(procedure) if isinstance(procedure, dict) else procedure
+    return build_declaration(counted, procedure=record, **declared)

@@ -16,12 +16,12 @@ from preflibtools.instances import OrdinalInstance
 from college.ballots import preference
 from college.contest import BallotRules, Duplicate, Overvote
 from college.count.rules import count
-from college.declaration import Declaration, build_declaration
+from college.declaration import Declaration
 from college.exports import write_exports
 from college.exports.papers import as_read, counts_for
 from college.count.shares import percent
 from tests.helpers import contest as make_contest
-from tests.helpers import profile
+from tests.helpers import declare, profile
 from tests.test_reports import declaration_2010, small_declaration
 
 
@@ -143,7 +143,7 @@ def test_a_one_section_contest_is_a_whole_election_for_other_tools(tmp_path):
 
     contest = parse_contest(text)
     profiles = {"all": profile("Ann", 40, "Bob>Cat", 25, "Cat>Bob", 20, "Dan>Cat", 10, "Dan", 6, "Bob=Cat>Ann", 3)}
-    declaration = build_declaration(
+    declaration = declare(
         contest_file=text, result=count(contest, profiles), profiles=profiles,
         declared_at=datetime(2026, 9, 1, tzinfo=UTC), declared_by=["Chair"], sealed_result_digest="0" * 64,
         ledger_head="1" * 64,
@@ -169,7 +169,7 @@ def test_an_overvote_that_depends_on_who_continues_is_kept_as_a_tie(tmp_path):
         "members": profile("Ann Example", 10, "Bob Example", 8),
         "affiliates": profile("Bob Example", 10, "Cat Example", 7, "Ann Example", 9),
     }
-    declaration = build_declaration(
+    declaration = declare(
         contest_file=text, result=count(contest, profiles), profiles=profiles,
         declared_at=datetime(2026, 9, 1, tzinfo=UTC), declared_by=["Chair"], sealed_result_digest="0" * 64,
         ledger_head="1" * 64,

@@ -19,20 +19,16 @@ from college.cli import app
 from college.count.rules import count
 from college.declaration import (
     Declaration,
-    build_declaration,
     parse_contest,
     read_declaration,
     write_declaration,
 )
 from college.embargo import Embargoed, require_declared
-from college.procedure import ProceduralRecord
-from college.profile import ProfileFile, profile_json
 from college.errors import CollegeError
 from college.reports.publish import write_reports
 from college.reports.tables import build_report, statement, transfers
 from college.count.shares import percent
-from college.tally import Tally
-from tests.helpers import profile
+from tests.helpers import declare, profile
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL_CONTEST = (REPO / "tests" / "data" / "smallest_contest.toml").read_text(encoding="utf-8")
@@ -112,23 +108,6 @@ def small_declaration(dry_run: bool = False, **overrides) -> Declaration:
     )
     inputs.update(overrides)
     return declare(**inputs)
-
-
-def declare(*, contest_file, result, profiles, bodies=(), clp_first_preferences=None, named_ballots=None, **declared):
-    """The declaration of a tally made of these figures, as the declaration flow makes it of the opened tally."""
-    contest = parse_contest(contest_file)
-    counted = Tally(
-        contest_file=contest_file,
-        result=result,
-        profiles={sid: ProfileFile.model_validate(profile_json(p, contest)) for sid, p in profiles.items()},
-        bodies=list(bodies),
-        counted={},
-        clp_first_preferences=clp_first_preferences or {},
-        named_ballots=named_ballots or {},
-    )
-    if isinstance(declared.get("procedure"), dict):
-        declared["procedure"] = ProceduralRecord.model_validate(declared["procedure"])
-    return build_declaration(counted, **declared)
 
 
 @pytest.fixture
@@ -573,7 +552,7 @@ def test_voter_categories_every_round_exports_and_sensitivity_in_a_one_member_on
     text = (folder / "contest.toml").read_text(encoding="utf-8")
     contest = parse_contest(text)
     profiles = {c.id: read_profile(folder / f"{c.id}.json", contest) for c in contest.categories}
-    declaration = build_declaration(
+    declaration = declare(
         contest_file=text, result=count(contest, profiles), profiles=profiles,
         declared_at=datetime(2015, 9, 12, 11, 45, tzinfo=UTC), declared_by=["Chair"],
         sealed_result_digest="0" * 64, ledger_head="1" * 64,
