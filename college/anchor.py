@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from college.contest import Contest
 from college.errors import CollegeError
+from college.events import CONTEST
+from college.folders import CONTESTS
 from college.ledger import Entry, Ledger
 from college.model import parse_toml
 from college.signing import digest
 
-CONTEST = "contest"  # the ledger event that anchors the contest file
-CONTESTS = "contests"  # where the store keeps each anchored contest file, by its SHA-256
 AMEND = "amend"
 
 

@@ -53,6 +53,7 @@ from pydantic import AwareDatetime, Field, ValidationError, model_validator
 from college import strict_json
 from college.contest import Committee, Contest, Member
 from college.errors import CollegeError, from_validation_error
+from college.folders import CONTRIBUTIONS
 from college.model import Identifier, Model
 from college.signing import (
     KEY_FILE_GIVEN,
@@ -565,7 +566,6 @@ def _load(model: type[Model], path: Path):
     return strict_json.parse(model, data, file=str(path))
 
 
-CONTRIBUTIONS = "contributions"  # the store's folder of contributions, by sealed result and member
 
 
 def contribution_key(sealed_hash: str, member: str) -> str:

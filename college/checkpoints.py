@@ -29,6 +29,7 @@ from pydantic import AwareDatetime, Field
 
 from college import strict_json
 from college.errors import CollegeError
+from college.folders import CHECKPOINTS
 from college.model import Model
 from college.signing import canonical, ed25519_public, key_id, sign, verify
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from college.ledger import Ledger
 
 FORMAT = "college-checkpoint/1"  # and the domain its signature is made under
-PREFIX = "checkpoints/"
+PREFIX = f"{CHECKPOINTS}/"
 _KEY = re.compile(r"^checkpoints/(\d{8})\.json$")
 _ENTRY = re.compile(r"^ledger/(\d{8})\.json$")
 

@@ -45,6 +45,7 @@ from college.anchor import AMEND, CONTEST, anchored_contest, anchored_hash, cont
 from college.contest import Contest, Member
 from college.errors import CollegeError
 from college.events import ADMITTED, DECISION
+from college.folders import DECISIONS
 from college.ingest import admission_event, proceed_event, receipt_key, record, standings
 from college.ledger import Entry, Ledger
 from college.model import Identifier, Model, parse_toml
@@ -54,7 +55,6 @@ from college.signing import canonical, digest, ed25519_public, public_text, sign
 
 
 FORMAT = "college-decision/1"  # the decision's format, and the domain its digest is made under
-DECISIONS = "decisions"  # where the store keeps signed decisions, by the SHA-256 of their bytes
 
 Kind = Literal["admit", "proceed", "tie", "amend"]
 

@@ -12,9 +12,16 @@ RECEIPTS = "receipts"  # the signed receipt of each submission
 LEDGER = "ledger"  # the ledger's entries, `ledger/{position:08d}.json`
 SEALED = "sealed"  # the count's tally sealed to the declaration key
 DECLARATIONS = "declarations"  # each declaration, canonical JSON under its SHA-256
+CHECKPOINTS = "checkpoints"  # the party scrutineer's signed checkpoints of the ledger's size and head
+CONTESTS = "contests"  # each anchored contest file, under its SHA-256
+DECISIONS = "decisions"  # the committee's signed decisions, under the SHA-256 of their bytes
+CONTRIBUTIONS = "contributions"  # the members' contributions, by sealed result and member
 # Selection meetings (college/meeting/record.py).
 SELECTIONS = "meeting/selection"  # the selection file counted
 OPENINGS = "meeting/opening"  # how the meeting opened: who was present
 TALLIES = "meeting/tallies"  # each round's tellers' tally
 
-FOLDERS = (INBOX, RECEIVED, RECEIPTS, LEDGER, SEALED, DECLARATIONS, SELECTIONS, OPENINGS, TALLIES)
+FOLDERS = (
+    INBOX, RECEIVED, RECEIPTS, LEDGER, SEALED, DECLARATIONS, CHECKPOINTS, CONTESTS, DECISIONS, CONTRIBUTIONS,
+    SELECTIONS, OPENINGS, TALLIES,
+)
