@@ -19,13 +19,12 @@ every 0.2 s from /proc.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,13 +32,16 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from college.ingest import RECEIPTS  # noqa: E402
-from college.signing import digest, private_text  # noqa: E402
+from college.cli import COMMANDS  # noqa: E402
+from college.ingest import RECEIPTS, inbox_key  # noqa: E402
+from college.signing import digest, public_text  # noqa: E402
 from college.store import S3Store  # noqa: E402
 from tests.ingest_world import body_ids, make_college  # noqa: E402
-from tests.topology import BIN, POOL, PREFECT_YAML, REPO, Account, Topology, descendants, free_port, wait_for  # noqa: E402
+from tests.topology import BIN, POOL, Account, Topology, descendants, free_port, wait_for  # noqa: E402
+from tests.topology import college as tool  # noqa: E402
 
 BUCKET = "college-benchmark"
+SERVICE = "serve" in COMMANDS  # the web service (issue 16), once it is on main
 
 
 class Peaks:
@@ -90,43 +92,23 @@ def run(label: str, postgres: bool, workers: int, returns: int, bodies: int, cli
         college = make_college(folder / "contest", bodies=bodies)
         store = S3Store(BUCKET, client=account.client("admin"))
         place.prefect("work-pool", "create", POOL, "--type", "process")
-        keys = {"college-count-key": private_text(college.count_key), "college-receipt-key": private_text(college.receipt_key)}
-        subprocess.run(
-            [str(BIN / "python"), "-c", "import json, sys; from prefect.blocks.system import Secret\n"
-             "for name, text in json.load(sys.stdin).items(): Secret(value=text).save(name, overwrite=True)"],
-            input=json.dumps(keys), env=place.env, check=True, capture_output=True, text=True,
-        )
-        deploy = place.env | {"COLLEGE_REPO": str(REPO), "COLLEGE_CONTEST": str(college.contest_file),
-                              "COLLEGE_CEREMONY": str(folder / "ceremony.json"), "COLLEGE_PUBLISHED": str(folder / "published"),
-                              "COLLEGE_NOMINATIONS": str(folder / "nominations.toml"),
-                              "COLLEGE_NOMINATIONS_OUT": str(folder / "nominations")}
-        place.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(PREFECT_YAML), env=deploy)
+        place.secret_blocks(folder, {"college-count-key": college.count_key, "college-receipt-key": college.receipt_key})
+        place.deploy(college.contest_file, folder)
+        tool("store", "init", str(college.contest_file), "--store", store.uri, env=place.env | account.environment("admin"))
         worker_env = place.env | account.environment("workers") | {
             "COLLEGE_STORE": store.uri, "COLLEGE_COUNT_KEY_BLOCK": "college-count-key",
             "COLLEGE_RECEIPT_KEY_BLOCK": "college-receipt-key",
         }
         for name in "ab"[:workers]:
             place.start_worker(name, worker_env)
-        port = free_port()
-        service = place.start(
-            "service",
-            [str(BIN / "college"), "serve", str(college.contest_file), "--store", store.uri, "--host", "127.0.0.1",
-             "--port", str(port), "--ingest", "deployment", "--uploads-per-minute", str(10 * returns),
-             "--requests-per-minute", str(10 * returns), "--publish", str(folder / "public")],
-            place.env | account.environment("service") | {"COLLEGE_RECEIPT_PUBLIC_KEY": _public(college.receipt_key)},
-        )
-        url = f"http://127.0.0.1:{port}"
-        wait_for("the service", lambda: _answers(url), 120, 0.3, service.log)
-
+        upload = _service(place, account, college, store, folder, returns) if SERVICE else _inbox(place, account, store)
         ids = body_ids(bodies)
         sealed = [college.sealed(ids[n % bodies]) for n in range(returns)]
         with Peaks(place.processes) as peaks:
             started = time.perf_counter()
-            with httpx.Client(base_url=url, timeout=60) as http, ThreadPoolExecutor(clients) as pool:
-                answers = list(pool.map(lambda data: http.post(
-                    "/api/v1/returns", content=data, headers={"Content-Type": "application/octet-stream"}), sealed))
+            with ThreadPoolExecutor(clients) as pool:
+                list(pool.map(upload, sealed))
             uploaded = time.perf_counter()
-            assert [a.status_code for a in answers] == [202] * returns, {a.status_code for a in answers}
             shas = {digest(data) for data in sealed}
             wait_for("every receipt", lambda: len(store.list(f"{RECEIPTS}/")) >= len(shas), 3600, 1.0)
             receipted = time.perf_counter()
@@ -140,10 +122,37 @@ def run(label: str, postgres: bool, workers: int, returns: int, bodies: int, cli
         place.stop()
 
 
-def _public(key) -> str:
-    from college.signing import public_text
+def _service(place, account, college, store, folder, returns):
+    """`college serve --ingest deployment` with the service's keys; an upload is a POST to its API."""
+    port = free_port()
+    service = place.start(
+        "service",
+        [str(BIN / "college"), "serve", str(college.contest_file), "--store", store.uri, "--host", "127.0.0.1",
+         "--port", str(port), "--ingest", "deployment", "--uploads-per-minute", str(10 * returns),
+         "--requests-per-minute", str(10 * returns), "--publish", str(folder / "public")],
+        place.env | account.environment("service") | {"COLLEGE_RECEIPT_PUBLIC_KEY": public_text(college.receipt_key)},
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for("the service", lambda: _answers(url), 120, 0.3, service.log)
+    http = httpx.Client(base_url=url, timeout=60)
 
-    return public_text(key)
+    def upload(data: bytes) -> None:
+        answer = http.post("/api/v1/returns", content=data, headers={"Content-Type": "application/octet-stream"})
+        assert answer.status_code == 202, answer.text
+
+    return upload
+
+
+def _inbox(place, account, store):
+    """Without the service: what its upload does, a put into the inbox with the service's keys and the event."""
+    door = S3Store(store.bucket, client=account.client("service"))
+
+    def upload(data: bytes) -> None:
+        key = inbox_key(data, datetime.now(UTC))
+        door.put(key, data)
+        place.announce(store.uri, key, digest(data))
+
+    return upload
 
 
 def _answers(url: str) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,10 +25,10 @@ from college.ingest import INBOX, RECEIPTS, RECEIVED, RECEIVED_PREFIX, inbox_key
 from college.ledger import Ledger
 from college.receipts import verify_receipt
 from college.dry_run.rehearsal import Rehearsal, rehearse
-from college.signing import digest, write_private_key
+from college.signing import digest
 from college.store import S3Store
 from flows.dry_run import _contribute, checks
-from tests.topology import BIN, POOL, PREFECT_YAML, REPO, Account, Topology, postgres_bin, wait_for
+from tests.topology import POOL, Account, Topology, college, postgres_bin, wait_for
 
 pytestmark = [
     pytest.mark.production,
@@ -82,23 +81,10 @@ class Run:
         college("store", "init", str(self.contest_file), env=self.place.env | self.place.account.environment("admin"))
 
     def secret_blocks(self) -> None:
-        """The count key and the receipt key, from the key files `college keygen` writes, into
-        Prefect Secret blocks with `college secrets block` (docs/roles/deploying.md)."""
-        env = self.place.env | {"COLLEGE_KEY_PASSPHRASE": "the party scrutineer's passphrase"}
-        for name, key in ((COUNT_KEY_BLOCK, self.world.count_key), (RECEIPT_KEY_BLOCK, self.world.receipt_key)):
-            write_private_key(self.folder / f"{name}.key", key, env["COLLEGE_KEY_PASSPHRASE"])
-            college("secrets", "block", str(self.folder / f"{name}.key"), "--name", name, env=env)
+        self.place.secret_blocks(self.folder, {COUNT_KEY_BLOCK: self.world.count_key, RECEIPT_KEY_BLOCK: self.world.receipt_key})
 
     def deploy(self) -> None:
-        env = self.place.env | {
-            "COLLEGE_REPO": str(REPO),
-            "COLLEGE_CONTEST": str(self.contest_file),
-            "COLLEGE_CEREMONY": str(self.folder / "ceremony.json"),
-            "COLLEGE_PUBLISHED": str(self.folder / "published"),
-            "COLLEGE_NOMINATIONS": str(self.folder / "nominations.toml"),
-            "COLLEGE_NOMINATIONS_OUT": str(self.folder / "nominations"),
-        }
-        self.place.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(PREFECT_YAML), env=env)
+        self.place.deploy(self.contest_file, self.folder)
 
     def upload(self, data: bytes) -> None:
         """A scrutineer's upload (until the service is on main: into the inbox, and the event
@@ -106,10 +92,7 @@ class Run:
         sha = digest(data)
         key = inbox_key(data, datetime.now(UTC))
         self.door.put(key, data)
-        self.place.api("POST", "/events", [{
-            "id": str(uuid.uuid4()), "occurred": datetime.now(UTC).isoformat(), "event": "college.inbox.object-created",
-            "resource": {"prefect.resource.id": f"college.inbox.{sha}", "college.store": self.store.uri, "college.key": key},
-        }])
+        self.place.announce(self.store.uri, key, sha)
         self.uploaded[sha] = data
 
     def receipted(self) -> bool:
@@ -160,10 +143,7 @@ class Run:
             rows = [{"ranking": list(row.ranking), "count": row.count} for row in ballot.rows]
             path.write_text(json.dumps({"candidates": list(self.world.simulation.candidates), "ballots": rows}))
             args += ["--section", f"{ballot.body.section}={path}"]
-        done = subprocess.run([str(BIN / "college"), "count", str(self.contest_file), *args, "--format", "json"],
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return json.loads(college("count", str(self.contest_file), *args, "--format", "json", env=dict(os.environ)))
 
     def check_everything_kept(self) -> None:
         """The ledger verifies, no event twice; every upload kept byte for byte; every receipt verifies."""
@@ -183,12 +163,6 @@ class Run:
             assert verify_receipt(self.store.get(key), self.world.receipt_key.public_key(), ledger) == [], key
         failed = [c for c in checks(self.world, self.contest, self.store, ledger) if not c.ok]
         assert failed == []
-
-
-def college(*args: str, env: dict[str, str]) -> str:
-    done = subprocess.run([str(BIN / "college"), *args], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def worker_of(place: Topology, run: dict) -> str | None:

@@ -24,8 +24,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,6 +113,15 @@ class Process:
         """Whether this worker's log says it started that flow run (a worker that tried and lost
         the run to another says only that it was submitting it)."""
         return f"Flow run '{run_name}' submitted to infrastructure" in self.log.read_text(errors="replace")
+
+
+def college(*args: str, env: dict[str, str]) -> str:
+    """A `college` command; its output, or TopologyError with what it said."""
+    done = subprocess.run([str(BIN / "college"), *args], env=env, capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL)
+    if done.returncode:
+        raise TopologyError(f"college {' '.join(args[:2])} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
 
 
 def descendants(pid: int) -> list[int]:
@@ -259,6 +270,13 @@ class Topology:
             text = answer.read()
         return json.loads(text) if text else None
 
+    def announce(self, store_uri: str, inbox_key: str, sha: str) -> None:
+        """The event an upload sends (flows/ingest.py `announce`), through the server's events API."""
+        self.api("POST", "/events", [{
+            "id": str(uuid.uuid4()), "occurred": datetime.now(UTC).isoformat(), "event": "college.inbox.object-created",
+            "resource": {"prefect.resource.id": f"college.inbox.{sha}", "college.store": store_uri, "college.key": inbox_key},
+        }])
+
     def prefect(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> str:
         """A `prefect` command against the server; its output, or TopologyError naming it."""
         done = subprocess.run([str(BIN / "prefect"), *args], env=env or self.env, cwd=REPO, capture_output=True,
@@ -291,7 +309,26 @@ class Topology:
         wait_for("moto's S3 server", answering, 60, 0.2, server.log)
         return self.s3_endpoint
 
-    # --- 4. the work pool and its workers -----------------------------------------------
+    # --- 4. the work pool, the keys and the workers --------------------------------------
+
+    def secret_blocks(self, folder: Path, keys: dict[str, object]) -> None:
+        """Each key, written as `college keygen` writes it, into the Prefect Secret block of its
+        name with `college secrets block` (docs/roles/deploying.md)."""
+        from college.signing import write_private_key
+
+        env = self.env | {"COLLEGE_KEY_PASSPHRASE": "the party scrutineer's passphrase"}
+        for name, key in keys.items():
+            write_private_key(folder / f"{name}.key", key, env["COLLEGE_KEY_PASSPHRASE"])
+            college("secrets", "block", str(folder / f"{name}.key"), "--name", name, env=env)
+
+    def deploy(self, contest_file: Path, folder: Path) -> None:
+        """`prefect deploy --all` from deployments/prefect.yaml, with the paths the guide names."""
+        env = self.env | {
+            "COLLEGE_REPO": str(REPO), "COLLEGE_CONTEST": str(contest_file),
+            "COLLEGE_CEREMONY": str(folder / "ceremony.json"), "COLLEGE_PUBLISHED": str(folder / "published"),
+            "COLLEGE_NOMINATIONS": str(folder / "nominations.toml"), "COLLEGE_NOMINATIONS_OUT": str(folder / "nominations"),
+        }
+        self.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(PREFECT_YAML), env=env)
 
     def start_worker(self, name: str, env: dict[str, str], limit: int = 1) -> Process:
         """`prefect worker start` on the pool; it polls every second (PREFECT_WORKER_QUERY_SECONDS)."""
