@@ -126,7 +126,7 @@ class Run:
         self.run_deployment("count/count")
         sealed = next(e.object_hash for e in Ledger(self.store).entries() if e.event == "counted")
         # Each member of the quorum puts a contribution into the store with the committee's keys,
-        # as `college ceremony contribute --store` does; the declaration deployment takes them from there.
+        # as `college ceremony contribute --to-store` does; the declaration deployment takes them from there.
         members = S3Store(self.bucket, client=self.place.account.client("committee"))
         for path in _contribute(self.world, self.folder / "contributions", sealed):
             members.put(contribution_key(sealed, path.stem), path.read_bytes())
