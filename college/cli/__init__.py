@@ -20,6 +20,7 @@ COMMANDS = {
     "declare": "declare",
     "dry-run": "declare",
     "submit": "pipeline",
+    "serve": "serve",
     "ingest": "pipeline",
     "status": "pipeline",
     "decision": "decision",

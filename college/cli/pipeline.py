@@ -49,15 +49,27 @@ def _receipt_summary(data: bytes) -> str:
 def submit(
     file: Annotated[Path, typer.Argument(help="a sealed return (.sealed)")],
     store: StoreOption = None,
-    wait: Annotated[float, typer.Option("--wait", metavar="SECONDS", help="wait this long for ingest's receipt")] = 0,
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="URL", help="the count's web service (https://HOST): upload through its API, no store credentials needed")
+    ] = None,
+    wait: Annotated[
+        float | None, typer.Option("--wait", metavar="SECONDS", help="wait this long for the receipt (default: 0 into a store, 120 with --to)")
+    ] = None,
 ) -> None:
-    """Put a sealed return into the inbox; print its receipt once ingest has run, else where it will be."""
+    """Send a sealed return: to the count's web service (--to), or straight into a store's inbox.
+    Prints the receipt once ingest has decided on it."""
     try:
         data = file.read_bytes()
     except OSError as error:
         raise CollegeError(f"cannot read the file ({error.strerror})", file=str(file)) from None
     if not data:
         raise CollegeError("the file is empty", file=str(file))
+    if to is not None:
+        if store is not None:
+            raise CollegeError("give --to or --store, not both", field="--to")
+        _submit_to(to, file, data, 120 if wait is None else wait)
+        return
+    wait = wait or 0
     try:  # only a sealed envelope goes in: a clear return's figures would stay in the store for good
         read_envelope(data)
     except EnvelopeError as error:
@@ -80,12 +92,59 @@ def submit(
     if where.exists(receipt):
         data = where.get(receipt)
         out.print(f"receipt {where.uri}/{receipt}", highlight=False, soft_wrap=True)
-        out.print(_receipt_summary(data), markup=False, highlight=False, soft_wrap=True)
-        typer.echo(data.decode("utf-8"), nl=False)
+        _print_receipt(data)
         return
     out.print(f"the receipt will be at {where.uri}/{receipt} once ingest has run", highlight=False, soft_wrap=True)
     if wait:
         raise typer.Exit(1)
+
+
+def _print_receipt(data: bytes) -> None:
+    out.print(_receipt_summary(data), markup=False, highlight=False, soft_wrap=True)
+    typer.echo(data.decode("utf-8"), nl=False)
+
+
+def _submit_to(url: str, file: Path, data: bytes, wait: float) -> None:
+    """Upload through the service's API (POST /api/v1/returns), then poll the receipt URL it gives."""
+    import httpx
+
+    base = url.rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise CollegeError("the service's address starts with https:// (or http:// on this machine)", field="--to")
+    try:
+        with httpx.Client(timeout=60, follow_redirects=False) as client:
+            answer = client.post(f"{base}/api/v1/returns", content=data, headers={"content-type": "application/octet-stream"})
+            if answer.status_code != 202:
+                raise CollegeError(f"refused ({answer.status_code}): {_said(answer)}", file=str(file))
+            acknowledged = answer.json()
+            out.print(f"submitted {file.name} to {base} (sha256 {acknowledged['sha256']}, received {acknowledged['received_at']})",
+                      markup=False, highlight=False, soft_wrap=True)
+            deadline = time.monotonic() + wait
+            while True:
+                found = client.get(acknowledged["receipt_url"])
+                if found.status_code == 200:
+                    out.print(f"receipt {acknowledged['receipt_url']}", highlight=False, soft_wrap=True)
+                    _print_receipt(found.content)
+                    return
+                if found.status_code != 202:
+                    raise CollegeError(f"the receipt could not be fetched ({found.status_code}): {_said(found)}", field="--to")
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+    except httpx.HTTPError as error:
+        raise CollegeError(f"could not reach the service ({type(error).__name__})", field="--to") from None
+    out.print(f"the receipt will be at {acknowledged['receipt_url']} once ingest has run", highlight=False, soft_wrap=True)
+    if wait:
+        raise typer.Exit(1)
+
+
+def _said(answer) -> str:
+    """The service's {error, rule} answer in one line."""
+    try:
+        problem = answer.json()
+        return f"{problem['error']} [{problem['rule']}]"
+    except (ValueError, KeyError, TypeError):
+        return answer.reason_phrase
 
 
 @app.command()

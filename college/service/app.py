@@ -1,0 +1,147 @@
+"""The FastAPI application: routes by role, one renderer, errors as clear 4xx answers.
+
+Every answer of the API is JSON; every error of the API is `{"error", "rule"}` with a 4xx
+status (never a traceback, never a 500 for anything a client sends). Pages are rendered on
+the server (Jinja2) and work without JavaScript; only passkey sign-in needs the small
+script the service serves itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from college.service.security import CSRF_COOKIE, SESSION_COOKIE, Guard, Session
+from college.service.state import Config, Service
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes HTML
+log = logging.getLogger("college.service")
+
+DESCRIPTION = """The count's web service (issue 16).
+
+* **Scrutineers** upload a sealed return (`POST /api/v1/returns`, the `.sealed` file's bytes as
+  `application/octet-stream`) and fetch its signed receipt (`GET /api/v1/receipts/{sha256}`).
+  The upload is authenticated by its signature: no account is needed.
+* **The Procedures Committee** signs in with passkeys; `GET /api/v1/status` is theirs.
+* Every error is a 4xx with `{"error": "...", "rule": "..."}`. Nothing of a result is shown before the declaration.
+"""
+
+
+class Problem(Exception):
+    """An answer with a rule: JSON for the API, a page for a browser."""
+
+    def __init__(self, status: int, error: str, rule: str):
+        self.status, self.error, self.rule = status, error, rule
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def session(request: Request) -> Session | None:
+    return service(request).sessions.get(request.cookies.get(SESSION_COOKIE))
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms carry: the session's, else this browser's double-submit cookie (made on first view)."""
+    current = session(request)
+    if current is not None:
+        return current.csrf
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = request.state.new_csrf = secrets.token_urlsafe(32)
+    return token
+
+
+def secure_cookies(request: Request) -> bool:
+    return service(request).config.public_url.startswith("https://") or request.url.hostname in ("localhost", "127.0.0.1")
+
+
+def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    current = session(request)
+    svc = service(request)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "contest": svc.contest,
+            "member": svc.contest.committee.member(current.member) if current and svc.contest.committee else None,
+            "csrf": csrf_token(request),
+            "is_declared": svc.declared() is not None,
+            **context,
+        },
+        status_code=status,
+    )
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        response.set_cookie(CSRF_COOKIE, new, httponly=True, secure=secure_cookies(request), samesite="strict", path="/")
+    return response
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(config: Config) -> FastAPI:
+    svc = Service(config)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        svc.start()
+        yield
+        svc.stop()
+
+    app = FastAPI(
+        title=f"college: {svc.contest.id}",
+        description=DESCRIPTION,
+        version="1",
+        lifespan=lifespan,
+        redoc_url=None,
+        openapi_tags=[
+            {"name": "returns", "description": "Scrutineers: upload a sealed return, fetch its receipt."},
+            {"name": "committee", "description": "The Procedures Committee, signed in with a passkey."},
+        ],
+    )
+    app.state.service = svc
+
+    @app.exception_handler(Problem)
+    async def problem(request: Request, error: Problem):
+        if _is_api(request) or request.headers.get("accept", "").startswith("application/json"):
+            return JSONResponse({"error": error.error, "rule": error.rule}, status_code=error.status)
+        return render(request, "error.html", error.status, error=error.error, rule=error.rule)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        rule = {404: "route", 405: "method"}.get(error.status_code, "http")
+        message = {404: "no such page or resource", 405: "this method is not allowed here"}.get(error.status_code, str(error.detail))
+        return await problem(request, Problem(error.status_code, message, rule))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError):
+        where = ".".join(str(p) for p in (error.errors()[0].get("loc") or ())) if error.errors() else "request"
+        return await problem(request, Problem(400, f"{where}: not a valid value", "request"))
+
+    @app.exception_handler(Exception)
+    async def defect(request: Request, error: Exception):
+        log.error("unexpected %s on %s", type(error).__name__, request.url.path)  # never the error's text
+        return JSONResponse({"error": "the service could not answer this request; please report it", "rule": "internal"},
+                            status_code=500)
+
+    from college.service import api, committee, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(committee.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(Guard, limits=config.limits)
+    return app

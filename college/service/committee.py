@@ -1,0 +1,287 @@
+"""Pages of the Procedures Committee: passkey sign-in, the live dashboard, decisions, the declaration.
+
+Every action is taken by the signed-in member and recorded in the ledger with them. Every
+form carries the session's CSRF token; the passkey requests carry it in a header.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from college.ceremony import Contribution, verify_contribution
+from college.committee import Member
+from college.errors import CollegeError
+from college.ingest import ADMITTED, admission_event, proceed_event, record, standings
+from college.procedure import counting_returns, open_ties, tie_decision_event
+from college.service.api import committee_status
+from college.service.app import Problem, render, secure_cookies, service, session
+from college.service.pages import check_form
+from college.service.security import CSRF_COOKIE, SESSION_COOKIE, same
+from college.service.work import run_count, run_declaration
+
+router = APIRouter(prefix="/committee", include_in_schema=False)
+CONTRIBUTION = "contribution"
+
+
+def member_of(request: Request) -> Member:
+    """The signed-in member, or 401."""
+    current = session(request)
+    committee = service(request).contest.committee
+    if current is None or committee is None:
+        raise Problem(401, "sign in with your passkey first (/committee/sign-in)", "session")
+    return committee.member(current.member)
+
+
+def decided_by(member: Member) -> str:
+    return f"{member.name} ({member.id})"
+
+
+def _browser(request: Request) -> str:
+    """This browser's CSRF cookie, which the passkey request must also carry in its header."""
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not same(request.headers.get("x-csrf-token"), cookie):
+        raise Problem(403, "the request's security token is missing or stale: reload the page", "csrf")
+    return cookie
+
+
+def _passkeys(request: Request):
+    svc = service(request)
+    if svc.contest.committee is None:
+        raise Problem(404, "this contest names no Procedures Committee", "committee")
+    return svc.passkeys
+
+
+async def _credential(request: Request) -> str:
+    body = await request.body()
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Problem(400, "the browser's answer is not JSON", "credential") from None
+
+
+def _refused(error: CollegeError) -> Problem:
+    return Problem(422, str(error), error.field or "rule")
+
+
+# --- enrolment and sign-in -------------------------------------------------------------------
+
+
+@router.get("/enrol")
+async def enrol_page(request: Request):
+    _passkeys(request)
+    return render(request, "committee/enrol.html")
+
+
+@router.post("/enrol/options")
+async def enrol_options(request: Request):
+    browser = _browser(request)
+    form = await request.form(max_files=0, max_fields=5)
+    try:
+        options = _passkeys(request).enrolment_options(browser, str(form.get("token") or ""))
+    except CollegeError as error:
+        raise _refused(error) from None
+    return _json(options)
+
+
+@router.post("/enrol")
+async def enrol(request: Request):
+    browser = _browser(request)
+    credential = await _credential(request)
+    try:
+        member = await run_in_threadpool(_passkeys(request).enrol, browser, credential)
+    except CollegeError as error:
+        raise _refused(error) from None
+    return JSONResponse({"enrolled": member.id, "next": str(request.url_for("sign_in_page"))})
+
+
+@router.get("/sign-in", name="sign_in_page")
+async def sign_in_page(request: Request):
+    _passkeys(request)
+    return render(request, "committee/sign-in.html")
+
+
+@router.post("/sign-in/options")
+async def sign_in_options(request: Request):
+    return _json(_passkeys(request).sign_in_options(_browser(request)))
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request):
+    browser = _browser(request)
+    credential = await _credential(request)
+    try:
+        member = await run_in_threadpool(_passkeys(request).sign_in, browser, credential)
+    except CollegeError as error:
+        raise _refused(error) from None
+    svc = service(request)
+    svc.sessions.end(request.cookies.get(SESSION_COOKIE))
+    response = JSONResponse({"member": member.id, "next": str(request.url_for("dashboard"))})
+    response.set_cookie(SESSION_COOKIE, svc.sessions.start(member.id), httponly=True, secure=secure_cookies(request),
+                        samesite="strict", path="/")
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request):
+    await check_form(request)
+    service(request).sessions.end(request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse(request.url_for("home"), status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _json(text: str) -> Response:
+    return Response(text, media_type="application/json")
+
+
+# --- the dashboard and the decisions ----------------------------------------------------------
+
+
+@router.get("", name="dashboard")
+async def dashboard(request: Request):
+    if session(request) is None:
+        return RedirectResponse(request.url_for("sign_in_page"), status_code=303)
+    member = member_of(request)
+    svc = service(request)
+    report = await run_in_threadpool(committee_status, request)
+    entries = svc.entries()
+    actions = [e for e in entries if "member" in e.ids or "decided-by" in e.ids or e.event in (ADMITTED, "decision")]
+    return render(
+        request, "committee/dashboard.html", member=member, report=report, ties=open_ties(entries),
+        actions=actions[-15:], contributions=sorted(svc.contributions), quorum=svc.contest.committee.quorum,
+        after_deadline=_after_deadline(svc.contest),
+    )
+
+
+def _after_deadline(contest) -> bool:
+    return contest.returns_deadline is None or datetime.now(UTC) > contest.returns_deadline
+
+
+def _back(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url_for("dashboard"), status_code=303)
+
+
+@router.post("/admit")
+async def admit(request: Request):
+    form = await check_form(request)
+    member = member_of(request)
+    svc = service(request)
+    sha = str(form.get("sha256") or "")
+    state = standings(svc.contest, svc.entries())
+    standing = next((s for s in state.bodies.values() if sha in s.late), None)
+    if standing is None:
+        raise Problem(422, "that is not a late return awaiting the committee's decision", "late")
+    if sha not in standing.admitted:
+        event = admission_event(standing, sha, decided_by(member)) | {"ids": {"decided-by": decided_by(member)}}
+        await run_in_threadpool(record, svc.ledger, state, event, f"{ADMITTED}:{sha}")
+    return _back(request)
+
+
+@router.post("/proceed")
+async def proceed(request: Request):
+    await check_form(request)
+    member = member_of(request)
+    svc = service(request)
+    if not _after_deadline(svc.contest):
+        raise Problem(409, "the returns deadline has not passed: the committee decides after it", "returns_deadline")
+    try:
+        event = proceed_event(svc.contest, standings(svc.contest, svc.entries()), decided_by(member))
+    except CollegeError as error:
+        raise Problem(409, str(error), error.field or "missing") from None
+    await run_in_threadpool(lambda: svc.ledger.append(**event))
+    return _back(request)
+
+
+@router.post("/count")
+async def start_count(request: Request):
+    await check_form(request)
+    member = member_of(request)
+    svc = service(request)
+    try:
+        counting_returns(svc.contest, svc.entries(), datetime.now(UTC))  # may the count start? (procedure only)
+    except CollegeError as error:
+        raise Problem(409, str(error), error.field or "count") from None
+    if any(e.event == "counted" for e in svc.entries()):
+        raise Problem(409, "the count has already sealed its result", "count")
+    if svc.count.start(run_count, svc.config.contest_file, svc.store.uri):
+        svc.ledger.append("count-started", ids={"member": member.id}, reasons=[f"{member.name} started the count"])
+    return _back(request)
+
+
+@router.post("/tie")
+async def decide_tie(request: Request):
+    form = await check_form(request)
+    member = member_of(request)
+    svc = service(request)
+    waiting = open_ties(svc.entries())
+    if not waiting:
+        raise Problem(409, "no tie is waiting for the committee", "tie")
+    tie = waiting[-1]
+    try:
+        decision = tie_decision_event(tie, str(form.get("eliminate") or ""), decided_by(member))
+    except CollegeError as error:
+        raise Problem(422, str(error), "eliminate") from None
+    from flows.count import resume_paused_count
+
+    resumed = await run_in_threadpool(resume_paused_count, tie, decision["ids"]["eliminate"], decided_by(member))
+    if not resumed:  # no paused run: record the decision; the count, started again, takes it
+        svc.ledger.append(**decision)
+    return _back(request)
+
+
+# --- the declaration ------------------------------------------------------------------------
+
+
+@router.get("/declaration")
+async def declaration_page(request: Request):
+    member = member_of(request)
+    svc = service(request)
+    return render(request, "committee/declaration.html", member=member, contributions=sorted(svc.contributions),
+                  quorum=svc.contest.committee.quorum, ceremony=svc.ceremony, sealed=_sealed(request, required=False),
+                  declaring=svc.declaration.running, problem=svc.declaration.problem)
+
+
+def _sealed(request: Request, required: bool = True) -> str | None:
+    counted = [e for e in service(request).entries() if e.event == "counted"]
+    if not counted and required:
+        raise Problem(409, "the count has not sealed a result yet: nothing to contribute to", "count")
+    return counted[-1].object_hash if counted else None
+
+
+@router.post("/contribution")
+async def contribution(request: Request):
+    """A member hands in their contribution; it is checked at once against the ceremony and the
+    sealed result; at the quorum the declaration runs."""
+    form = await check_form(request)
+    member = member_of(request)
+    svc = service(request)
+    if svc.ceremony is None:
+        raise Problem(409, "this service was started without the key ceremony's record (--ceremony)", "ceremony")
+    sealed = _sealed(request)
+    upload = form.get("contribution")
+    if upload is None or isinstance(upload, str):
+        raise Problem(400, "choose your contribution file (JSON, from `college ceremony contribute`)", "file")
+    data = await upload.read()
+    try:
+        made = Contribution.model_validate_json(data)
+    except ValidationError:
+        raise Problem(422, "not a contribution file (make it with `college ceremony contribute`)", "contribution") from None
+    if made.statement.member != member.id:
+        raise Problem(403, "a member hands in their own contribution only", "member")
+    problems = verify_contribution(svc.ceremony, made, result_hash=sealed)
+    if problems:
+        raise Problem(422, "; ".join(problems), "contribution")
+    svc.ledger.append(
+        CONTRIBUTION, ids={"member": member.id, "result": sealed},
+        reasons=[f"{member.name} contributed a share to open the result"], once_key=f"{CONTRIBUTION}:{member.id}:{sealed}",
+    )
+    svc.contributions[member.id] = data
+    if len(svc.contributions) >= svc.contest.committee.quorum and svc.declared() is None:
+        svc.declaration.start(run_declaration, svc.config.contest_file, svc.config.ceremony_file,
+                              list(svc.contributions.values()), svc.store.uri)
+    return RedirectResponse(request.url_for("declaration_page"), status_code=303)

@@ -1,0 +1,110 @@
+"""What the service holds while it runs: the contest, the store and its ledger, sessions,
+passkeys, the flows it started, and the contributions handed in for the declaration."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from college.ceremony import Ceremony, load_ceremony
+from college.contest import Contest, load_contest
+from college.declaration import Declaration, read_declaration
+from college.errors import CollegeError
+from college.ledger import Entry, Ledger
+from college.service.passkeys import Passkeys
+from college.service.security import Limits, Sessions
+from college.service.work import Ingest, Runner
+from college.signing import ed25519_public
+from college.store import Store, store_from
+
+RECEIPT_PUBLIC_KEY = "COLLEGE_RECEIPT_PUBLIC_KEY"
+
+
+@dataclass
+class Config:
+    contest_file: Path
+    store: str | None = None
+    public_url: str = "http://localhost:8080"
+    ingest: str = "embedded"  # or "deployment"
+    ceremony_file: Path | None = None
+    publish_dir: Path = Path("published")
+    limits: Limits = field(default_factory=lambda: Limits(upload_bytes=64 * 2**20, uploads_per_minute=120, requests_per_minute=600))
+    ingest_interval: float = 60.0
+
+
+def receipt_public_key() -> Ed25519PublicKey | None:
+    """The key receipts are checked with: from the receipt signing key the embedded ingest uses,
+    else its public half given alone (a service that only shows receipts)."""
+    if os.environ.get(RECEIPT_PUBLIC_KEY):
+        return ed25519_public(os.environ[RECEIPT_PUBLIC_KEY], field=RECEIPT_PUBLIC_KEY)
+    from flows.ingest import receipt_key
+
+    try:
+        return receipt_key().public_key()
+    except CollegeError:
+        return None
+
+
+class Service:
+    def __init__(self, config: Config):
+        self.config = config
+        self.contest: Contest = load_contest(config.contest_file)
+        self.store: Store = store_from(config.store, default=self.contest.store)
+        self.ledger = Ledger(self.store)
+        self.ceremony: Ceremony | None = load_ceremony(config.ceremony_file) if config.ceremony_file else None
+        self.receipt_key = receipt_public_key()
+        self.sessions = Sessions()
+        self.passkeys = Passkeys(self.contest, self.store, self.ledger, config.public_url)
+        self.ingest = Ingest(config.contest_file, self.store.uri, config.ingest, config.ingest_interval)
+        self.count = Runner("count")
+        self.declaration = Runner("declaration")
+        self.contributions: dict[str, bytes] = {}  # member id -> their contribution, in memory until the declaration
+        self._lock = threading.Lock()
+        self._declaration: Declaration | None = None
+        self._verified: tuple[int, int] | None = None  # (ledger length, problems) when last verified
+
+    def entries(self) -> list[Entry]:
+        return self.ledger.entries()
+
+    def ledger_problems(self) -> int:
+        """How many problems `college ledger verify` would find: checked again whenever the ledger grows."""
+        length = len(self.entries())
+        if self._verified is None or self._verified[0] != length:
+            self._verified = (length, len(self.ledger.verify()))
+        return self._verified[1]
+
+    def declared(self) -> Declaration | None:
+        """The declaration, once the ledger records it, published into the service's folder; else None.
+
+        Nothing with a figure is read before then: this is the embargo's one gate in the service."""
+        if self._declaration is not None:
+            return self._declaration
+        from flows.declare import DECLARATIONS, DECLARED
+
+        entry = next((e for e in reversed(self.entries()) if e.event == DECLARED), None)
+        if entry is None:
+            return None
+        with self._lock:
+            folder = self.config.publish_dir
+            path = folder / "declaration.json"
+            if not path.is_file():
+                from college.recount import write_bundle
+                from college.reports import write_reports
+
+                folder.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(self.store.get(f"{DECLARATIONS}/{entry.object_hash}"))
+                declaration = read_declaration(path)
+                write_reports(declaration, folder / "reports")
+                write_bundle(declaration, folder / "bundle")
+            self._declaration = read_declaration(path)
+        return self._declaration
+
+    def start(self) -> None:
+        self.ingest.start()
+
+    def stop(self) -> None:
+        self.ingest.stop()
