@@ -63,10 +63,6 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def secure_cookies(request: Request) -> bool:
-    return service(request).config.public_url.startswith("https://") or request.url.hostname in ("localhost", "127.0.0.1")
-
-
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     current = session(request)
     svc = service(request)
@@ -84,7 +80,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     )
     new = getattr(request.state, "new_csrf", None)
     if new:
-        response.set_cookie(CSRF_COOKIE, new, httponly=True, secure=secure_cookies(request), samesite="strict", path="/")
+        response.set_cookie(CSRF_COOKIE, new, httponly=True, secure=True, samesite="strict", path="/")
     return response
 
 

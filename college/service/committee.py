@@ -19,7 +19,7 @@ from college.errors import CollegeError
 from college.ingest import ADMITTED, admission_event, proceed_event, record, standings
 from college.procedure import counting_returns, open_ties, tie_decision_event
 from college.service.api import committee_status
-from college.service.app import Problem, render, secure_cookies, service, session
+from college.service.app import Problem, render, service, session
 from college.service.pages import check_form
 from college.service.security import CSRF_COOKIE, SESSION_COOKIE, same
 from college.service.work import run_count, run_declaration
@@ -121,7 +121,7 @@ async def sign_in(request: Request):
     svc = service(request)
     svc.sessions.end(request.cookies.get(SESSION_COOKIE))
     response = JSONResponse({"member": member.id, "next": str(request.url_for("dashboard"))})
-    response.set_cookie(SESSION_COOKIE, svc.sessions.start(member.id), httponly=True, secure=secure_cookies(request),
+    response.set_cookie(SESSION_COOKIE, svc.sessions.start(member.id), httponly=True, secure=True,
                         samesite="strict", path="/")
     return response
 

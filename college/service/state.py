@@ -18,9 +18,10 @@ from college.ledger import Entry, Ledger
 from college.service.passkeys import Passkeys
 from college.service.security import Limits, Sessions
 from college.service.work import Ingest, Runner
-from college.signing import ed25519_public
+from college.signing import ed25519_private_from_secret, ed25519_public
 from college.store import Store, store_from
 
+RECEIPT_KEY = "COLLEGE_RECEIPT_KEY"
 RECEIPT_PUBLIC_KEY = "COLLEGE_RECEIPT_PUBLIC_KEY"
 
 
@@ -37,11 +38,13 @@ class Config:
 
 
 def receipt_public_key() -> Ed25519PublicKey | None:
-    """The key receipts are checked with: from the receipt signing key the embedded ingest uses,
-    else its public half given alone (a service that only shows receipts)."""
+    """The key receipts are checked with: its public half given alone (a service that only shows
+    receipts), else from the receipt signing key the embedded ingest uses."""
     if os.environ.get(RECEIPT_PUBLIC_KEY):
         return ed25519_public(os.environ[RECEIPT_PUBLIC_KEY], field=RECEIPT_PUBLIC_KEY)
-    from flows.ingest import receipt_key
+    if os.environ.get(RECEIPT_KEY):  # read here without loading Prefect, so the service answers sooner
+        return ed25519_private_from_secret(os.environ[RECEIPT_KEY], RECEIPT_KEY).public_key()
+    from flows.ingest import receipt_key  # the key in a Prefect Secret block
 
     try:
         return receipt_key().public_key()
