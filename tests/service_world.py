@@ -93,7 +93,7 @@ class World:
         return made.model_dump_json().encode()
 
 
-def make_world(folder: Path, deadline: datetime) -> World:
+def make_world(folder: Path, deadline: datetime | None) -> World:
     body_keys = {body: Ed25519PrivateKey.generate() for body, _, _ in BODIES}
     count_key = X25519PrivateKey.generate()
     committee, member_keys = dry_run_committee(quorum=3)
@@ -113,10 +113,11 @@ def make_world(folder: Path, deadline: datetime) -> World:
              "public_key": public_text(body_keys[body])}
             for body, section, kind in BODIES
         ],
-        "returns_deadline": deadline,
         "count_public_key": public_text(count_key),
         "committee": committee.model_dump(mode="json"),
     }
+    if deadline is not None:
+        data["returns_deadline"] = deadline
     ceremony = key_ceremony(Contest.model_validate(data), committee, datetime.now(UTC), conducted_by="test")
     data["declaration_public_key"] = ceremony.declaration_public_key
     folder.mkdir(parents=True, exist_ok=True)
@@ -304,3 +305,13 @@ class Visitor:
         answer = self.post("/committee/sign-in", content=json.dumps(passkey.get(options.json())), headers=header)
         assert answer.status_code == 200, answer.text
         return answer
+
+
+def click_through(browser, element_id: str) -> None:
+    """Click, then wait for the page the form or link leads to."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element = browser.find_element("id", element_id)
+    element.click()
+    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(element))

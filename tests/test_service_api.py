@@ -21,7 +21,7 @@ from college.receipts import verify_receipt
 from college.service.security import RateLimiter
 from college.store import LocalStore
 from tests.test_browser import _screenshot, browser  # noqa: F401 - the fixture, shared
-from tests.service_world import Visitor, make_world, post_return, start_server, wait_for_receipt
+from tests.service_world import Visitor, click_through, make_world, post_return, start_server, wait_for_receipt
 
 LIMIT = 200_000  # the test server's upload limit: oversize bodies stay small
 
@@ -259,7 +259,7 @@ def test_a_scrutineer_uploads_and_checks_a_receipt_in_a_browser(served, browser,
     browser.find_element("tag name", "body").send_keys(Keys.TAB)  # keyboard users meet the skip link first
     assert browser.switch_to.active_element.text == "Skip to the content"
     browser.find_element("id", "sealed").send_keys(str(sealed))
-    browser.find_element("id", "upload").click()
+    click_through(browser, "upload")
     # The outcome page refreshes itself (no script) until the receipt is issued.
     wait = WebDriverWait(browser, 90, ignored_exceptions=(StaleElementReferenceException,))
     wait.until(lambda d: d.find_element("id", "outcome").text == "accepted")
@@ -271,7 +271,7 @@ def test_a_scrutineer_uploads_and_checks_a_receipt_in_a_browser(served, browser,
     receipt.write_bytes(httpx.get(browser.find_element("id", "download").get_attribute("href")).content)
     browser.get(f"{server.url}/check")
     browser.find_element("id", "receipt").send_keys(str(receipt))
-    browser.find_element("id", "check").click()
+    click_through(browser, "check")
     assert browser.find_element("id", "outcome").text == "accepted"
     assert "signature verifies" in browser.find_element("id", "verdict").text
     _screenshot(browser, "service-scrutineer-receipt-check.png")
@@ -280,5 +280,5 @@ def test_a_scrutineer_uploads_and_checks_a_receipt_in_a_browser(served, browser,
     tampered.write_bytes(receipt.read_bytes().replace(b'"accepted"', b'"rejected"'))
     browser.get(f"{server.url}/check")
     browser.find_element("id", "receipt").send_keys(str(tampered))
-    browser.find_element("id", "check").click()
+    click_through(browser, "check")
     assert "does not verify" in browser.find_element("id", "verdict").text
