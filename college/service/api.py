@@ -70,7 +70,7 @@ async def read_upload(request: Request, data: bytes) -> Admitted:
         admitted = await run_in_threadpool(admit, svc.store, svc.contest, data)
     except Refused as refused:
         raise Problem(400 if refused.malformed else 422, str(refused), refused.rule) from None
-    await run_in_threadpool(svc.ingest.arrived, admitted.inbox_key, admitted.sha256)
+    svc.ingest.arrived(admitted.inbox_key, admitted.sha256)
     return admitted
 
 

@@ -141,3 +141,31 @@ def create_app(config: Config) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(Guard, limits=config.limits)
     return app
+
+
+class Background:
+    """The service in a thread of this process (the dry run's): `url` to open, `stop()` to end it."""
+
+    def __init__(self, config: Config, host: str = "127.0.0.1", port: int = 0):
+        """Serve `config` on `port` (0: any free port); uvicorn leaves signals to the main thread."""
+        import threading
+
+        import uvicorn
+
+        self.app = create_app(config)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host=host, port=port, log_level="warning", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, name="college-service", daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("the service did not start")
+            self.thread.join(0.05)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=120)

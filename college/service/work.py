@@ -54,7 +54,8 @@ class Ingest:
             self._thread.join(timeout=60)
 
     def arrived(self, inbox_key: str, sha: str) -> None:
-        """A submission is in the inbox: run ingest now (embedded) or tell the Prefect server (deployment)."""
+        """A submission is in the inbox: run ingest now (embedded) or tell the Prefect server (deployment;
+        Prefect's events client queues the event and sends it from its own thread)."""
         if self.mode == "embedded":
             self._wake.set()
             return
