@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import AwareDatetime, Field, ValidationError
 
-from college.committee import Member
+from college.contest import Member
 from college.contest import Contest
 from college.errors import CollegeError
 from college.model import Identifier, Model

@@ -32,9 +32,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from college.ceremony import Ceremony, contribute, key_ceremony, open_share
-from college.committee import MemberKeys, dry_run_committee
+from college.ceremony import Ceremony, MemberKeys, contribute, key_ceremony, open_share
 from college.contest import Contest
+from college.dry_run.rehearsal import dry_run_committee
 from college.enrolment import enrolment_token
 from college.returns import seal_payload, signed_payload
 from college.signing import private_text, public_text

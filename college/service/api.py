@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from college.ingest import Status, status
+from college.procedure import COUNTED, open_ties
 from college.inbox import Admitted, Refused, admit, check_hash, receipt, standing
 from college.service.app import Problem, service, session
 
@@ -124,14 +125,12 @@ async def get_receipt(request: Request, sha256: str) -> Response:
 
 
 def count_state(request: Request) -> CountState:
-    from college.procedure import open_ties
-
     svc = service(request)
     events = {e.event for e in svc.entries()}
     problem = svc.declaration.problem or svc.count.problem
-    if "declared" in events:
+    if svc.declared() is not None:
         return CountState(state="declared")
-    if "counted" in events:
+    if COUNTED in events:
         return CountState(state="sealed", problem=problem)
     if open_ties(svc.entries()):
         return CountState(state="paused on a referred tie", problem=problem)

@@ -14,10 +14,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from college.ceremony import Contribution, verify_contribution
-from college.committee import Member
+from college.contest import Member
 from college.errors import CollegeError
 from college.ingest import ADMITTED, admission_event, proceed_event, record, standings
-from college.procedure import counting_returns, open_ties, tie_decision_event
+from college.procedure import COUNTED, counting_returns, open_ties, tie_decision_event
 from college.service.api import committee_status
 from college.service.app import Problem, render, service, session
 from college.service.pages import check_form
@@ -206,7 +206,7 @@ async def start_count(request: Request):
         counting_returns(svc.contest, svc.entries(), datetime.now(UTC))  # may the count start? (procedure only)
     except CollegeError as error:
         raise Problem(409, str(error), error.field or "count") from None
-    if any(e.event == "counted" for e in svc.entries()):
+    if any(e.event == COUNTED for e in svc.entries()):
         raise Problem(409, "the count has already sealed its result", "count")
     if svc.count.start(run_count, svc.config.contest_file, svc.store.uri):
         svc.ledger.append("count-started", ids={"member": member.id}, reasons=[f"{member.name} started the count"])
@@ -247,7 +247,7 @@ async def declaration_page(request: Request):
 
 
 def _sealed(request: Request, required: bool = True) -> str | None:
-    counted = [e for e in service(request).entries() if e.event == "counted"]
+    counted = [e for e in service(request).entries() if e.event == COUNTED]
     if not counted and required:
         raise Problem(409, "the count has not sealed a result yet: nothing to contribute to", "count")
     return counted[-1].object_hash if counted else None

@@ -22,7 +22,7 @@ from college.ingest import standings
 from college.inbox import Refused, check_hash, receipt, standing
 from college.receipts import read_receipt, verify_receipt
 from college.errors import CollegeError
-from college.reports import statement_text
+from college.reports.tables import statement_text
 from college.service.app import Problem, csrf_token, render, service
 from college.service.api import read_upload
 from college.service.security import REPORT_CSP, same

@@ -27,7 +27,7 @@ from webauthn import (
 from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidJSONStructure, InvalidRegistrationResponse
 from webauthn.helpers.structs import AuthenticatorSelectionCriteria, ResidentKeyRequirement, UserVerificationRequirement
 
-from college.committee import Member
+from college.contest import Member
 from college.contest import Contest
 from college.enrolment import ENROLLED, check_enrolment_token
 from college.errors import CollegeError

@@ -44,7 +44,7 @@ def receipt_public_key() -> Ed25519PublicKey | None:
         return ed25519_public(os.environ[RECEIPT_PUBLIC_KEY], field=RECEIPT_PUBLIC_KEY)
     if os.environ.get(RECEIPT_KEY):  # read here without loading Prefect, so the service answers sooner
         return ed25519_private_from_secret(os.environ[RECEIPT_KEY], RECEIPT_KEY).public_key()
-    from flows.ingest import receipt_key  # the key in a Prefect Secret block
+    from flows.secrets import receipt_key  # the key in a Prefect Secret block
 
     try:
         return receipt_key().public_key()
@@ -96,7 +96,7 @@ class Service:
             path = folder / "declaration.json"
             if not path.is_file():
                 from college.recount import write_bundle
-                from college.reports import write_reports
+                from college.reports.publish import write_reports
 
                 folder.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(self.store.get(f"{DECLARATIONS}/{entry.object_hash}"))
