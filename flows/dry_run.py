@@ -1,16 +1,18 @@
 """A dry run: the whole production path on a generated contest, every output marked DRY RUN.
 
 Issue 8 and seed 003: before the Electoral College meeting, the Procedures Committee and
-the party's scrutineer rehearse the count. This drives the real flows exactly as the
-people would: scrutineers submit sealed returns (college/dry_run/rehearsal.py), the ingest flow
-receives them, the committee decides on missing returns and ties, the count flow seals
-the result, three of the six members contribute their shares, and the declaration flow
-opens it and publishes the reports. At the end it checks what a rehearsal is for: each
-injected fault caught with the right reason, the ledger intact, every byte received
-retrievable, every receipt valid.
+the party's scrutineer rehearse the count. This drives the real path exactly as the
+people would: the count's web service is started (`college serve`, issue 16), scrutineers
+upload their sealed returns to it over HTTP (college/dry_run/rehearsal.py makes them), the
+service refuses at the door what is not a return signed by its registered key and runs
+the ingest flow on the rest, the committee decides on missing returns and ties, the count
+flow seals the result, three of the six members contribute their shares, and the
+declaration flow opens it and publishes the reports. At the end it checks what a
+rehearsal is for: each injected fault caught with the right reason, the ledger intact,
+every byte received retrievable, nothing refused stored, every receipt valid.
 
-The production flows it drives are given to it (`Stages`) by the command that starts it,
-an edge: a flow never imports another flow, so each stays one file a reader can follow.
+The service and the production flows it drives are given to it (`Stages`) by the command
+that starts it, an edge: a flow never imports another flow, nor the service.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
+
+import httpx
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -30,26 +35,40 @@ from college.checkpoints import verify_checkpoints
 from college.contest import Contest
 from college import folders
 from college.decisions import decision_subject, propose, record_decision, sign_ed25519
+from college.errors import CollegeError
 from college.events import DUPLICATE, SUPERSEDED
-from college.ingest import inbox_key, standings
+from college.ingest import standings
 from college.ceremony import MemberKeys
 from college.ledger import Entry, Ledger
 from college.procedure import ReferredTie, open_ties, tie_decisions
 from college.receipts import verify_receipt
 from college.dry_run.rehearsal import Rehearsal, rehearse
-from college.signing import digest, private_text
+from college.signing import digest, private_text, public_text
 from college.store import Store, store_from
 from college.count.ties import lot_draw
 
 Step = Callable[[str], None]
 DECLARING_MEMBERS = ("procedures-secretary", "nec-chair", "cac-chair")
+# The service checks uploads against the contest file, so the deadline is fixed before it
+# starts: this long for it to start and take the on-time files, and a little more per file.
+UPLOAD_WINDOW = timedelta(seconds=10)
+PER_FILE = timedelta(seconds=0.25)
+RECEIPTS_WITHIN = 300  # seconds: the service's ingest decides on every file
+
+
+class Served(Protocol):
+    """What `Stages.serve` gives back: the running service's address, and how to stop it."""
+
+    url: str
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class Stages:
-    """The production flows the dry run drives, exactly as the people would run them."""
+    """The service and the production flows the dry run drives, exactly as the people would run them."""
 
-    ingest: Callable[[str, str], object]  # (contest file, store URI)
+    serve: Callable[[Path, str, Path, Path], Served]  # (contest file, store URI, ceremony, publish folder)
     count: Callable[..., str]  # (contest file, store URI, pause_timeout=) -> the sealed result's store key
     declare: Callable[[str, str, list[str], str, str], object]  # (contest, ceremony, contributions, out, store)
     resume: Callable[[ReferredTie, str], bool]  # tells a paused count the committee's signed decision (its hash) is recorded
@@ -73,6 +92,7 @@ class DryRun:
     store: str
     contest_id: str
     reports: Path
+    receipt_key: str  # the receipts' public key: the dry run's service can be served again with it
     checks: list[Check] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -96,24 +116,62 @@ def dry_run(
     os.environ["COLLEGE_RECEIPT_KEY"] = private_text(world.receipt_key)
     (folder / "ceremony.json").write_text(world.ceremony.model_dump_json(indent=1), encoding="utf-8")
 
-    step(f"scrutineers submit {len(world.submissions)} files")
     on_time = [s for s in world.submissions if not s.after_deadline]
-    keys = []
-    for submission in on_time:
-        keys.append(inbox_key(submission.data, datetime.now(UTC)))
-        where.put(keys[-1], submission.data)
-    # The deadline falls just after the last on-time arrival by the store's own clock, which
-    # on S3 keeps whole seconds only; the late files go in a full second after it.
-    deadline = max(where.stored_at(key) for key in keys) + timedelta(seconds=1)
+    deadline = datetime.now(UTC) + UPLOAD_WINDOW + PER_FILE * len(on_time)
     contest_file = folder / "contest.toml"
     contest_file.write_text(world.contest_text(deadline), encoding="utf-8")
     contest = world.contest(deadline)
-    _wait_until(deadline + timedelta(seconds=1))
-    for submission in [s for s in world.submissions if s.after_deadline]:
-        where.put(inbox_key(submission.data, datetime.now(UTC)), submission.data)
+    served = stages.serve(contest_file, where.uri, folder / "ceremony.json", folder / "service")
+    try:
+        step(f"scrutineers upload {len(world.submissions)} files to the service at {served.url}")
+        refused: dict[str, tuple[str, str]] = {}
+        received = [_upload(served.url, s.data, refused) for s in on_time]
+        # The late files go in a full second after the deadline (S3's clock keeps whole seconds).
+        if max(received) > deadline:
+            raise CollegeError(
+                f"the on-time files took longer than the {UPLOAD_WINDOW.seconds} s upload window: the machine is too slow",
+                field="deadline",
+            )
+        _wait_until(deadline + timedelta(seconds=1))
+        for submission in [s for s in world.submissions if s.after_deadline]:
+            _upload(served.url, submission.data, refused)
+        step("ingest: the service receives, checks, records and acknowledges every file")
+        kept = {digest(s.data) for s in world.submissions} - set(refused)
+        _wait_for_receipts(served.url, sorted(kept))
+        result = _rest(world, stages, contest, contest_file, folder, where, step, refused)
+    finally:
+        served.stop()
+    result.seconds = time.monotonic() - started
+    return result
 
-    step("ingest: receive, check, record, acknowledge")
-    stages.ingest(str(contest_file), where.uri)
+
+def _upload(url: str, data: bytes, refused: dict[str, tuple[str, str]]) -> datetime:
+    """POST /api/v1/returns, as `college submit --to` does; a refusal is noted with its rule.
+    Returns when the file was received (now, for a refused one)."""
+    answer = httpx.post(f"{url}/api/v1/returns", content=data, headers={"content-type": "application/octet-stream"}, timeout=60)
+    if answer.status_code == 202:
+        return datetime.fromisoformat(answer.json()["received_at"])
+    if not 400 <= answer.status_code < 500:
+        raise CollegeError(f"the service answered {answer.status_code} to an upload", field="service")
+    refused[digest(data)] = (answer.json()["rule"], answer.json()["error"])
+    return datetime.now(UTC)
+
+
+def _wait_for_receipts(url: str, shas: list[str]) -> None:
+    deadline = time.monotonic() + RECEIPTS_WITHIN
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for sha in shas:
+            while client.get(f"/api/v1/receipts/{sha}").status_code != 200:
+                if time.monotonic() > deadline:
+                    raise CollegeError(f"no receipt within {RECEIPTS_WITHIN} s for {sha}", field="service")
+                time.sleep(0.2)
+
+
+def _rest(
+    world: Rehearsal, stages: Stages, contest: Contest, contest_file: Path, folder: Path, where: Store, step: Step,
+    refused: dict[str, tuple[str, str]],
+) -> DryRun:
+    """After the returns: the committee's decisions, the count, the contributions, the declaration, the checks."""
     ledger = Ledger(where, signer=world.receipt_key)
     state = standings(contest, ledger.entries())
     if state.missing:
@@ -132,9 +190,8 @@ def dry_run(
     stages.declare(str(contest_file), str(folder / "ceremony.json"), [str(p) for p in contributions], str(folder / "published"), where.uri)
 
     step("checking the rehearsal: faults, ledger, bytes, receipts")
-    result = DryRun(folder, where.uri, contest.id, folder / "published" / "reports")
-    result.checks = checks(world, contest, where, ledger)
-    result.seconds = time.monotonic() - started
+    result = DryRun(folder, where.uri, contest.id, folder / "published" / "reports", public_text(world.receipt_key))
+    result.checks = checks(world, contest, where, ledger, refused)
     return result
 
 
@@ -200,8 +257,10 @@ def _contribute(world: Rehearsal, folder: Path, sealed_hash: str) -> list[Path]:
     return paths
 
 
-def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger) -> list[Check]:
-    """Each submission's outcome and rule as expected, the ledger intact, every byte kept, every receipt valid."""
+def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger, refused: dict[str, tuple[str, str]]) -> list[Check]:
+    """Each submission's outcome and rule as expected (a file the service refused at the door is
+    rejected by the rule it answered), the ledger intact, every byte kept, nothing refused stored,
+    every receipt valid."""
     entries = ledger.entries()
     superseded = {e.object_hash for e in entries if e.event == SUPERSEDED}
     duplicates = {e.object_hash: e for e in entries if e.event == DUPLICATE}
@@ -210,6 +269,10 @@ def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger) -> 
     for submission in world.submissions:
         sha = digest(submission.data)
         want = f"{submission.expect}: {submission.rule}" if submission.rule else submission.expect
+        if sha in refused:
+            rule, error = refused[sha]
+            found.append(Check(submission.label, want, f"rejected: {rule}", f"refused by the service: {error}"))
+            continue
         entry = duplicates.get(sha) if sha in seen else ledger.find(f"outcome:{sha}")
         seen.add(sha)
         if entry is None:
@@ -232,8 +295,12 @@ def checks(world: Rehearsal, contest: Contest, store: Store, ledger: Ledger) -> 
     found.append(Check("ledger verifies", "0 problems", f"{len(problems)} problems"))
     unsigned = verify_checkpoints(ledger, world.receipt_key.public_key())
     found.append(Check("every entry under a checkpoint the scrutineer signed", "0 problems", f"{len(unsigned)} problems"))
-    lost = [s.label for s in world.submissions if store.get(f"{folders.RECEIVED}/{digest(s.data)}") != s.data]
+    kept = [s for s in world.submissions if digest(s.data) not in refused]
+    lost = [s.label for s in kept if store.get(f"{folders.RECEIVED}/{digest(s.data)}") != s.data]
     found.append(Check("every received byte string retrievable by its hash", "0 lost", f"{len(lost)} lost"))
+    stored = set(store.list(f"{folders.RECEIVED}/")) | {f"{folders.RECEIVED}/{digest(store.get(k))}" for k in store.list(f"{folders.INBOX}/")}
+    leaked = [sha for sha in refused if f"{folders.RECEIVED}/{sha}" in stored]
+    found.append(Check("files refused by the service, none stored", "0 stored", f"{len(leaked)} stored"))
     bad = [key for key in store.list(f"{folders.RECEIPTS}/") if verify_receipt(store.get(key), world.receipt_key.public_key(), ledger)]
     found.append(Check("every receipt verifies against the ledger", "0 bad", f"{len(bad)} bad"))
     return found

@@ -46,6 +46,12 @@ def test_every_fault_is_caught_with_its_reason_and_every_check_holds(faulty_run)
     assert sorted(f.split(": ")[1] for f in rejected.values()) == [
         "declaration-missing", "envelope-signature", "key-id", "returned-arithmetic",
     ]
+    # The returns went through the service over HTTP: it refused at the door the files not signed
+    # by the registered key (nothing of them stored), and ingest decided on the rest.
+    refused = {c.what for c in faulty_run.checks if c.reason.startswith("refused by the service")}
+    assert {w.split(" ")[1] for w in refused} == {"(tampered)", "(wrong-key)"}
+    assert next(c for c in faulty_run.checks if c.what.startswith("files refused")).found == "0 stored"
+    assert list((faulty_run.folder / "store" / "receipts").iterdir())
 
 
 def test_every_output_says_dry_run(faulty_run):

@@ -8,6 +8,7 @@ start without it.
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -116,18 +117,45 @@ def dry_run(
     out.print(f"DRY RUN of {run.contest_id} finished in {run.seconds:.1f} s")
     out.print(f"store: {run.store}")
     out.print(f"reports: {run.reports}  (open {run.reports / 'report.html'})")
+    script = sys.argv[0] if Path(sys.argv[0]).name == "college" else "college"
+    out.print("To open this dry run's service in a browser (as scrutineers, the committee and the public see it), run", markup=False)
+    out.print(
+        f"  COLLEGE_RECEIPT_PUBLIC_KEY={run.receipt_key} {script} serve {run.folder / 'contest.toml'} "
+        f"--store {run.store} --ceremony {run.folder / 'ceremony.json'} --publish {run.folder / 'service'}",
+        markup=False, highlight=False, soft_wrap=True,
+    )
+    out.print("  then open http://localhost:8080/ (Ctrl-C stops it)", markup=False, highlight=False)
     if not run.ok:
         raise typer.Exit(1)
 
 
 def production_stages():
-    """The production flows, for the dry run to drive: the edge composes them, as no flow imports another."""
+    """The service and the production flows, for the dry run to drive: the edge composes them, as no
+    flow imports another."""
     from flows.count import count, resume_paused_count
     from flows.declare import declare
     from flows.dry_run import Stages
-    from flows.ingest import ingest
 
-    return Stages(ingest=ingest, count=count, declare=declare, resume=resume_paused_count)
+    return Stages(serve=_serve, count=count, declare=declare, resume=resume_paused_count)
+
+
+def _serve(contest_file: Path, store_uri: str, ceremony: Path, publish: Path):
+    """The count's web service for the dry run: in a thread of this process, on a free port of this
+    machine, with ingest embedded; every upload comes from this one client, so no rate limit binds."""
+    import socket
+
+    from college.inbox import MAX_UPLOAD_BYTES
+    from college.service.app import Background
+    from college.service.security import Limits
+    from college.service.state import Config
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    limits = Limits(upload_bytes=MAX_UPLOAD_BYTES, uploads_per_minute=100_000, requests_per_minute=100_000)
+    config = Config(contest_file=contest_file, store=store_uri, public_url=f"http://localhost:{port}",
+                    ceremony_file=ceremony, publish_dir=publish, limits=limits)
+    return Background(config, port=port)
 
 
 def _step(status, text: str) -> None:

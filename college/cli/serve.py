@@ -57,6 +57,9 @@ def serve(
     if service.receipt_key is None:
         err.print("warning: no receipt key (COLLEGE_RECEIPT_KEY or COLLEGE_RECEIPT_PUBLIC_KEY): receipts cannot be checked here",
                   markup=False)
+    if ingest == "embedded" and not service.ingest.runnable:
+        err.print("warning: no count key (COLLEGE_COUNT_KEY or COLLEGE_COUNT_KEY_BLOCK): uploads are kept in the inbox, "
+                  "and ingest does not run here", markup=False)
     err.print(f"serving {service.contest.id} from {service.store.uri} on http://{host}:{port} (open {config.public_url})",
               markup=False, highlight=False, soft_wrap=True)
     # Access logs name paths and hashes only; no figure is in any URL.

@@ -20,7 +20,7 @@ from college.ingest import ADMITTED, admission_event, proceed_event, record, sta
 from college.procedure import COUNTED, counting_returns, open_ties, tie_decision_event
 from college.service.api import committee_status
 from college.service.app import Problem, render, service, session
-from college.service.pages import check_form
+from college.service.pages import check_form, uploaded
 from college.service.security import CSRF_COOKIE, SESSION_COOKIE, same
 from college.service.work import run_count, run_declaration
 
@@ -35,6 +35,12 @@ def member_of(request: Request) -> Member:
     if current is None or committee is None:
         raise Problem(401, "sign in with your passkey first (/committee/sign-in)", "session")
     return committee.member(current.member)
+
+
+async def _acting(request: Request):
+    """(the form, the signed-in member, the service) for a committee action: CSRF first, then the session."""
+    form = await check_form(request)
+    return form, member_of(request), service(request)
 
 
 def decided_by(member: Member) -> str:
@@ -56,12 +62,17 @@ def _passkeys(request: Request):
     return svc.passkeys
 
 
-async def _credential(request: Request) -> str:
-    body = await request.body()
+async def _answered(request: Request, step) -> Member:
+    """The member a passkey step names, given the browser's answer (its JSON); 4xx otherwise."""
+    browser = _browser(request)
     try:
-        return body.decode("utf-8")
+        credential = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise Problem(400, "the browser's answer is not JSON", "credential") from None
+    try:
+        return await run_in_threadpool(step, browser, credential)
+    except CollegeError as error:
+        raise _refused(error) from None
 
 
 def _refused(error: CollegeError) -> Problem:
@@ -90,12 +101,7 @@ async def enrol_options(request: Request):
 
 @router.post("/enrol")
 async def enrol(request: Request):
-    browser = _browser(request)
-    credential = await _credential(request)
-    try:
-        member = await run_in_threadpool(_passkeys(request).enrol, browser, credential)
-    except CollegeError as error:
-        raise _refused(error) from None
+    member = await _answered(request, _passkeys(request).enrol)
     return JSONResponse({"enrolled": member.id, "next": str(request.url_for("sign_in_page"))})
 
 
@@ -112,12 +118,7 @@ async def sign_in_options(request: Request):
 
 @router.post("/sign-in")
 async def sign_in(request: Request):
-    browser = _browser(request)
-    credential = await _credential(request)
-    try:
-        member = await run_in_threadpool(_passkeys(request).sign_in, browser, credential)
-    except CollegeError as error:
-        raise _refused(error) from None
+    member = await _answered(request, _passkeys(request).sign_in)
     svc = service(request)
     svc.sessions.end(request.cookies.get(SESSION_COOKIE))
     response = JSONResponse({"member": member.id, "next": str(request.url_for("dashboard"))})
@@ -168,9 +169,7 @@ def _back(request: Request) -> RedirectResponse:
 
 @router.post("/admit")
 async def admit(request: Request):
-    form = await check_form(request)
-    member = member_of(request)
-    svc = service(request)
+    form, member, svc = await _acting(request)
     sha = str(form.get("sha256") or "")
     state = standings(svc.contest, svc.entries())
     standing = next((s for s in state.bodies.values() if sha in s.late), None)
@@ -184,9 +183,7 @@ async def admit(request: Request):
 
 @router.post("/proceed")
 async def proceed(request: Request):
-    await check_form(request)
-    member = member_of(request)
-    svc = service(request)
+    _, member, svc = await _acting(request)
     if not _after_deadline(svc.contest):
         raise Problem(409, "the returns deadline has not passed: the committee decides after it", "returns_deadline")
     try:
@@ -199,9 +196,7 @@ async def proceed(request: Request):
 
 @router.post("/count")
 async def start_count(request: Request):
-    await check_form(request)
-    member = member_of(request)
-    svc = service(request)
+    _, member, svc = await _acting(request)
     try:
         counting_returns(svc.contest, svc.entries(), datetime.now(UTC))  # may the count start? (procedure only)
     except CollegeError as error:
@@ -215,9 +210,7 @@ async def start_count(request: Request):
 
 @router.post("/tie")
 async def decide_tie(request: Request):
-    form = await check_form(request)
-    member = member_of(request)
-    svc = service(request)
+    form, member, svc = await _acting(request)
     waiting = open_ties(svc.entries())
     if not waiting:
         raise Problem(409, "no tie is waiting for the committee", "tie")
@@ -257,16 +250,11 @@ def _sealed(request: Request, required: bool = True) -> str | None:
 async def contribution(request: Request):
     """A member hands in their contribution; it is checked at once against the ceremony and the
     sealed result; at the quorum the declaration runs."""
-    form = await check_form(request)
-    member = member_of(request)
-    svc = service(request)
+    form, member, svc = await _acting(request)
     if svc.ceremony is None:
         raise Problem(409, "this service was started without the key ceremony's record (--ceremony)", "ceremony")
     sealed = _sealed(request)
-    upload = form.get("contribution")
-    if upload is None or isinstance(upload, str):
-        raise Problem(400, "choose your contribution file (JSON, from `college ceremony contribute`)", "file")
-    data = await upload.read()
+    data = await uploaded(form, "contribution", "choose your contribution file (JSON, from `college ceremony contribute`)")
     try:
         made = Contribution.model_validate_json(data)
     except ValidationError:

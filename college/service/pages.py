@@ -51,6 +51,14 @@ async def check_form(request: Request):
     return form
 
 
+async def uploaded(form, field: str, missing: str) -> bytes:
+    """The bytes of the file a form's `field` carries (400 with `missing` when there is none)."""
+    upload = form.get(field)
+    if upload is None or isinstance(upload, str):
+        raise Problem(400, missing, "file")
+    return await upload.read()
+
+
 @router.get("/")
 async def home(request: Request):
     return render(request, "home.html")
@@ -65,10 +73,8 @@ async def upload_page(request: Request):
 async def upload(request: Request):
     """The upload form (multipart, no JavaScript): the same checks as the API, then the outcome page."""
     form = await check_form(request)
-    sealed = form.get("sealed")
-    if sealed is None or isinstance(sealed, str):
-        raise Problem(400, "choose the sealed return file (.sealed) to upload", "file")
-    admitted = await read_upload(request, await sealed.read())
+    data = await uploaded(form, "sealed", "choose the sealed return file (.sealed) to upload")
+    admitted = await read_upload(request, data)
     return RedirectResponse(request.url_for("submission", sha256=admitted.sha256), status_code=303)
 
 
@@ -120,10 +126,7 @@ async def check_page(request: Request, sha256: str | None = None):
 @router.post("/check")
 async def check_receipt(request: Request):
     form = await check_form(request)
-    upload = form.get("receipt")
-    if upload is None or isinstance(upload, str):
-        raise Problem(400, "choose the receipt file (JSON) to check", "file")
-    data = await upload.read()
+    data = await uploaded(form, "receipt", "choose the receipt file (JSON) to check")
     try:
         signed = read_receipt(data)
     except CollegeError as error:

@@ -43,8 +43,15 @@ class Ingest:
         self.runs = 0
         self.problem: str | None = None  # why the last run failed, if it did (procedure only)
 
+    @property
+    def runnable(self) -> bool:
+        """Embedded ingest needs the count key (or its Secret block); without it uploads wait in the inbox."""
+        from college.ceremony import COUNT_KEY_VARIABLE
+
+        return self.mode == "embedded" and any(os.environ.get(v) for v in (COUNT_KEY_VARIABLE, f"{COUNT_KEY_VARIABLE}_BLOCK"))
+
     def start(self) -> None:
-        if self.mode == "embedded":
+        if self.runnable:
             self._thread.start()
 
     def stop(self) -> None:
