@@ -83,8 +83,9 @@ class World:
     def environment(self) -> dict[str, str]:
         return {"COLLEGE_COUNT_KEY": private_text(self.count_key), "COLLEGE_RECEIPT_KEY": private_text(self.receipt_key)}
 
-    def token(self, member: str) -> str:
-        return enrolment_token(self.contest, member, self.member_keys[member].signing, datetime.now(UTC), secrets.token_hex(16))
+    def token(self, member: str, passkey: str) -> str:
+        """The member's signed statement binding the passkey with this fingerprint (`college committee enrol`)."""
+        return enrolment_token(self.contest, member, self.member_keys[member].signing, datetime.now(UTC), secrets.token_hex(16), passkey)
 
     def contribution(self, member: str, sealed_hash: str) -> bytes:
         keys = self.member_keys[member]
@@ -289,13 +290,17 @@ class Visitor:
         return text[start:text.index('"', start)]
 
     def enrol_and_sign_in(self, world: World, member: str) -> SoftPasskey:
+        """Make a passkey, bind it with the member's signed statement, sign in with it."""
         passkey = SoftPasskey(self.base)
         self.get("/committee/enrol")
         header = {"x-csrf-token": self.cookies["college_csrf"]}
-        options = self.post("/committee/enrol/options", data={"token": world.token(member)}, headers=header)
+        options = self.post("/committee/enrol/options", data={"member": member}, headers=header)
         assert options.status_code == 200, options.text
-        done = self.post("/committee/enrol", content=json.dumps(passkey.create(options.json())), headers=header)
-        assert done.status_code == 200, done.text
+        made = self.post("/committee/enrol", content=json.dumps(passkey.create(options.json())), headers=header)
+        assert made.status_code == 200, made.text
+        token = world.token(member, made.json()["fingerprint"])
+        bound = self.post("/committee/enrol/bind", data={"csrf": self.csrf("/committee/enrol/bind"), "token": token})
+        assert bound.status_code == 303, bound.text
         self.sign_in(passkey)
         return passkey
 

@@ -118,7 +118,7 @@ def _virtual_authenticator(driver):
 
 
 def test_the_committee_from_sign_in_to_the_declaration(served, browser, tmp_path):
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     world, server = served
     shas, receipts = [], []
@@ -139,10 +139,15 @@ def test_the_committee_from_sign_in_to_the_declaration(served, browser, tmp_path
 
     browser.get(f"{server.url}/committee/enrol")
     _virtual_authenticator(browser)
-    browser.find_element("id", "token").send_keys(world.token("procedures-secretary"))
+    Select(browser.find_element("id", "member")).select_by_value("procedures-secretary")
     browser.find_element("id", "enrol-button").click()
     wait = WebDriverWait(browser, 30)
-    wait.until(lambda d: d.current_url.endswith("/committee/sign-in"))
+    wait.until(lambda d: d.current_url.endswith("/committee/enrol/bind"))
+    fingerprint = browser.find_element("id", "fingerprint").text
+    browser.find_element("id", "token").send_keys(world.token("procedures-secretary", fingerprint))
+    _screenshot(browser, "service-committee-bind-passkey.png")
+    click_through(browser, "bind-button")
+    assert browser.current_url.endswith("/committee/sign-in")
     browser.find_element("id", "sign-in-button").click()
     wait.until(lambda d: d.current_url.endswith("/committee"))
     assert "DRY RUN General Secretary" in browser.find_element("class name", "who").text

@@ -71,16 +71,18 @@ def enrol(
     contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml", help="the contest file, with its committee")],
     member_id: Annotated[str, typer.Option("--member", help="your id on the committee, e.g. nec-chair")],
     key: Annotated[Path, typer.Option("--key", help="your signing key file from `college committee keygen`")],
+    passkey: Annotated[str, typer.Option("--passkey", help="the fingerprint the service's enrolment page shows for your new passkey")],
     passphrase: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar=PASSPHRASE_VARIABLE, help="the key file's passphrase")] = "",
 ) -> None:
-    """Make your passkey enrolment token for the count's web service (valid 15 minutes, enrols once)."""
+    """Bind your new passkey to yourself for the count's web service: your signed statement (valid 15 minutes)."""
     import secrets
 
     from college.enrolment import enrolment_token
 
     contest = load_contest(contest_file)
-    token = enrolment_token(contest, member_id, _key(key, passphrase, Ed25519PrivateKey), datetime.now(UTC), secrets.token_hex(16))
-    out.print("# paste this token into the service's enrolment page (/committee/enrol) within 15 minutes:", markup=False)
+    signing_key = _key(key, passphrase, Ed25519PrivateKey)
+    token = enrolment_token(contest, member_id, signing_key, datetime.now(UTC), secrets.token_hex(16), passkey)
+    out.print("# paste this statement into the service's page within 15 minutes:", markup=False)
     typer.echo(token)
 
 

@@ -62,15 +62,15 @@ def _passkeys(request: Request):
     return svc.passkeys
 
 
-async def _answered(request: Request, step) -> Member:
-    """The member a passkey step names, given the browser's answer (its JSON); 4xx otherwise."""
+async def _answered(request: Request, step, *args):
+    """What a passkey step makes of the browser's answer (its JSON); 4xx otherwise."""
     browser = _browser(request)
     try:
         credential = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise Problem(400, "the browser's answer is not JSON", "credential") from None
     try:
-        return await run_in_threadpool(step, browser, credential)
+        return await run_in_threadpool(step, browser, *args, credential)
     except CollegeError as error:
         raise _refused(error) from None
 
@@ -93,7 +93,7 @@ async def enrol_options(request: Request):
     browser = _browser(request)
     form = await request.form(max_files=0, max_fields=5)
     try:
-        options = _passkeys(request).enrolment_options(browser, str(form.get("token") or ""))
+        options = _passkeys(request).enrolment_options(browser, str(form.get("member") or ""))
     except CollegeError as error:
         raise _refused(error) from None
     return _json(options)
@@ -101,8 +101,27 @@ async def enrol_options(request: Request):
 
 @router.post("/enrol")
 async def enrol(request: Request):
-    member = await _answered(request, _passkeys(request).enrol)
-    return JSONResponse({"enrolled": member.id, "next": str(request.url_for("sign_in_page"))})
+    """The browser's new passkey, held until its member binds it (the next page)."""
+    made = await _answered(request, _passkeys(request).create)
+    return JSONResponse({"fingerprint": made, "next": str(request.url_for("bind_page"))})
+
+
+@router.get("/enrol/bind", name="bind_page")
+async def bind_page(request: Request):
+    unbound = _passkeys(request).unbound(request.cookies.get(CSRF_COOKIE, ""))
+    if unbound is None:
+        raise Problem(409, "this browser has made no passkey to bind: start at /committee/enrol", "passkey")
+    return render(request, "committee/bind.html", owner=unbound[0], fingerprint=unbound[1])
+
+
+@router.post("/enrol/bind")
+async def bind(request: Request):
+    form = await check_form(request)
+    try:
+        await run_in_threadpool(_passkeys(request).bind, request.cookies.get(CSRF_COOKIE, ""), str(form.get("token") or ""))
+    except CollegeError as error:
+        raise _refused(error) from None
+    return RedirectResponse(request.url_for("sign_in_page"), status_code=303)
 
 
 @router.get("/sign-in", name="sign_in_page")

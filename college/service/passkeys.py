@@ -1,10 +1,12 @@
 """Committee members' passkeys (WebAuthn, with the `webauthn` package).
 
-A passkey is enrolled for a member only with the enrolment token they sign with their own
-key from the key ceremony (college/enrolment.py); its public key is kept write-once in the
-store under `passkeys/<member>/`, and the enrolment is in the ledger. Signing in asks the
-browser for an assertion over a fresh challenge; the credential found names the member.
-Challenges live in memory, one per browser (its CSRF cookie), for two minutes.
+A passkey is enrolled for a member only once they bind it with the statement they sign
+with their own key from the key ceremony (college/enrolment.py); its public key and the
+statement are kept write-once in the store under `passkeys/<member>/`, and the enrolment
+is in the ledger. Signing in asks the browser for an assertion over a fresh challenge;
+the credential found names the member. Signing a committee decision asks for an
+assertion whose challenge is the decision's digest. Challenges live in memory, one per
+browser (its CSRF cookie), for two minutes.
 """
 
 from __future__ import annotations
@@ -25,11 +27,16 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidJSONStructure, InvalidRegistrationResponse
-from webauthn.helpers.structs import AuthenticatorSelectionCriteria, ResidentKeyRequirement, UserVerificationRequirement
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
 
 from college.contest import Member
 from college.contest import Contest
-from college.enrolment import ENROLLED, check_enrolment_token
+from college.enrolment import ENROLLED, check_enrolment_token, fingerprint
 from college.errors import CollegeError
 from college.ledger import Ledger
 from college.signing import digest
@@ -46,6 +53,7 @@ class Credential:
     credential_id: bytes
     public_key: bytes
     sign_count: int
+    enrolment: str  # the member's signed statement binding the passkey (empty until bound)
 
 
 @dataclass
@@ -53,7 +61,6 @@ class _Challenge:
     challenge: bytes
     purpose: str
     member: Member | None
-    nonce: str | None
     expires: float
 
 
@@ -73,15 +80,14 @@ class Passkeys:
         self.origin = f"{parsed.scheme}://{parsed.netloc}"
         self._challenges: dict[str, _Challenge] = {}
         self._credentials: dict[bytes, Credential] = {}
+        self._unbound: dict[str, Credential] = {}  # browser -> the passkey it made, until its member binds it
         self._lock = threading.Lock()
 
-    # --- enrolment ---------------------------------------------------------------------------
+    # --- enrolment: the browser makes the passkey, the member's signed statement binds it -----
 
-    def enrolment_options(self, browser: str, token: str) -> str:
-        """WebAuthn creation options for the member the token names (the token is checked first)."""
-        member, nonce = check_enrolment_token(self.contest, token, datetime.now(UTC))
-        if self.ledger.find(f"{ENROLLED}:{nonce}") is not None:
-            raise PasskeyError("this enrolment token has been used: make a new one", field="token")
+    def enrolment_options(self, browser: str, member_id: str) -> str:
+        """WebAuthn creation options for a passkey of the member chosen (it counts only once bound)."""
+        member = self.contest.committee.member(member_id)
         options = generate_registration_options(
             rp_id=self.rp_id,
             rp_name=f"college: {self.contest.id}",
@@ -92,10 +98,11 @@ class Passkeys:
                 resident_key=ResidentKeyRequirement.REQUIRED, user_verification=UserVerificationRequirement.REQUIRED
             ),
         )
-        self._remember(browser, _Challenge(options.challenge, "enrol", member, nonce, time.monotonic() + CHALLENGE_SECONDS))
+        self._remember(browser, _Challenge(options.challenge, "enrol", member, time.monotonic() + CHALLENGE_SECONDS))
         return options_to_json(options)
 
-    def enrol(self, browser: str, credential: str) -> Member:
+    def create(self, browser: str, credential: str) -> str:
+        """Check the browser's new passkey and hold it, unbound, for this browser; returns its fingerprint."""
         pending = self._take(browser, "enrol")
         try:
             verified = verify_registration_response(
@@ -104,42 +111,107 @@ class Passkeys:
             )
         except (InvalidRegistrationResponse, InvalidJSONStructure, ValueError, KeyError, TypeError):
             raise PasskeyError("the browser's answer does not register a passkey", field="credential") from None
-        member = pending.member
+        made = Credential(pending.member.id, verified.credential_id, verified.credential_public_key, verified.sign_count, "")
+        with self._lock:
+            self._unbound[browser] = made
+        return fingerprint(made.public_key)
+
+    def unbound(self, browser: str) -> tuple[Member, str] | None:
+        """(the member, the fingerprint) of the passkey this browser made and has not yet bound."""
+        with self._lock:
+            made = self._unbound.get(browser)
+        return None if made is None else (self.contest.committee.member(made.member), fingerprint(made.public_key))
+
+    def bind(self, browser: str, token: str) -> Member:
+        """Bind the browser's new passkey to its member with their signed statement; it is then enrolled:
+        kept write-once in the store with the statement, and recorded in the ledger."""
+        with self._lock:
+            made = self._unbound.get(browser)
+        if made is None:
+            raise PasskeyError("this browser has made no passkey to bind: start again", field="passkey")
+        member, nonce = check_enrolment_token(self.contest, token, datetime.now(UTC), fingerprint(made.public_key))
+        if member.id != made.member:
+            raise PasskeyError(f"the token is {member.id}'s, and this passkey was made for {made.member}", field="token")
+        if self.ledger.find(f"{ENROLLED}:{nonce}") is not None:
+            raise PasskeyError("this enrolment token has been used: make a new one", field="token")
+        made.enrolment = token.strip()
         record = {
-            "member": member.id,
-            "credential_id": _b64(verified.credential_id),
-            "public_key": _b64(verified.credential_public_key),
-            "sign_count": verified.sign_count,
-            "enrolled_at": datetime.now(UTC).isoformat(),
+            "member": member.id, "credential_id": _b64(made.credential_id), "public_key": _b64(made.public_key),
+            "sign_count": made.sign_count, "enrolment": made.enrolment, "enrolled_at": datetime.now(UTC).isoformat(),
         }
-        credential_hash = digest(verified.credential_id)
+        credential_hash = digest(made.credential_id)
         self.store.put(f"{PREFIX}/{member.id}/{credential_hash}.json", json.dumps(record).encode())
         self.ledger.append(
-            ENROLLED, ids={"member": member.id, "credential": credential_hash},
-            reasons=[f"{member.name} enrolled a passkey with their signed enrolment token"],
-            once_key=f"{ENROLLED}:{pending.nonce}",
+            ENROLLED, ids={"member": member.id, "credential": credential_hash, "passkey": fingerprint(made.public_key)},
+            reasons=[f"{member.name} enrolled a passkey, bound by their signed statement"],
+            once_key=f"{ENROLLED}:{nonce}",
         )
         with self._lock:
-            self._credentials[verified.credential_id] = Credential(member.id, verified.credential_id,
-                                                                   verified.credential_public_key, verified.sign_count)
+            self._unbound.pop(browser, None)
+            self._credentials[made.credential_id] = made
         return member
 
     # --- signing in --------------------------------------------------------------------------
 
     def sign_in_options(self, browser: str) -> str:
         options = generate_authentication_options(rp_id=self.rp_id, user_verification=UserVerificationRequirement.REQUIRED)
-        self._remember(browser, _Challenge(options.challenge, "sign-in", None, None, time.monotonic() + CHALLENGE_SECONDS))
+        self._remember(browser, _Challenge(options.challenge, "sign-in", None, time.monotonic() + CHALLENGE_SECONDS))
         return options_to_json(options)
 
     def sign_in(self, browser: str, credential: str) -> Member:
-        pending = self._take(browser, "sign-in")
+        found, _ = self._assertion(browser, "sign-in", credential)
+        member = self.contest.committee.member(found.member)
+        self.ledger.append(SIGNED_IN, ids={"member": member.id, "credential": digest(found.credential_id)},
+                           reasons=[f"{member.name} signed in with a passkey"])
+        return member
+
+    # --- signing a committee decision: the challenge is the decision's digest ------------------
+
+    def signing_options(self, browser: str, member: Member, challenge: bytes) -> str:
+        allowed = [PublicKeyCredentialDescriptor(id=c.credential_id) for c in self.of(member.id)]
+        if not allowed:
+            raise PasskeyError("you have no passkey enrolled here", field="passkey")
+        options = generate_authentication_options(
+            rp_id=self.rp_id, challenge=challenge, allow_credentials=allowed, user_verification=UserVerificationRequirement.REQUIRED
+        )
+        self._remember(browser, _Challenge(challenge, "sign", member, time.monotonic() + CHALLENGE_SECONDS))
+        return options_to_json(options)
+
+    def sign(self, browser: str, member: Member, credential: str) -> tuple[str, dict[str, str]]:
+        """(the signature, the evidence) of the member's passkey over the challenge asked for: what
+        anyone checks with the contest file alone (college.enrolment.passkey_signature_holds)."""
+        found, response = self._assertion(browser, "sign", credential, member)
+        evidence = {
+            "public_key": _b64(found.public_key),
+            "enrolment": found.enrolment,
+            "authenticator_data": _b64(_unb64url(response["authenticatorData"])),
+            "client_data_json": _b64(_unb64url(response["clientDataJSON"])),
+            "credential": digest(found.credential_id),
+        }
+        return _b64(_unb64url(response["signature"])), evidence
+
+    def of(self, member_id: str) -> list[Credential]:
+        """The member's enrolled passkeys, as the store keeps them."""
+        found = []
+        for key in self.store.list(f"{PREFIX}/{member_id}/"):
+            record = json.loads(self.store.get(key))
+            found.append(self._credential(base64.b64decode(record["credential_id"])))
+        return [c for c in found if c is not None]
+
+    def _assertion(self, browser: str, purpose: str, credential: str, member: Member | None = None) -> tuple[Credential, dict]:
+        """The enrolled passkey that answered this browser's challenge, and the answer's response part."""
+        pending = self._take(browser, purpose)
         try:
-            raw_id = base64.urlsafe_b64decode(_padded(json.loads(credential)["rawId"]))
+            answer = json.loads(credential)
+            raw_id = _unb64url(answer["rawId"])
+            response = answer["response"]
         except (ValueError, KeyError, TypeError):
             raise PasskeyError("the browser's answer names no passkey", field="credential") from None
         found = self._credential(raw_id)
         if found is None:
             raise PasskeyError("this passkey is not enrolled here: enrol it first", field="credential")
+        if member is not None and found.member != member.id:
+            raise PasskeyError("a member signs with their own passkey", field="credential")
         try:
             verified = verify_authentication_response(
                 credential=credential, expected_challenge=pending.challenge, expected_rp_id=self.rp_id,
@@ -149,10 +221,7 @@ class Passkeys:
         except (InvalidAuthenticationResponse, InvalidJSONStructure, ValueError, KeyError, TypeError):
             raise PasskeyError("the passkey's signature does not verify", field="credential") from None
         found.sign_count = verified.new_sign_count
-        member = self.contest.committee.member(found.member)
-        self.ledger.append(SIGNED_IN, ids={"member": member.id, "credential": digest(raw_id)},
-                           reasons=[f"{member.name} signed in with a passkey"])
-        return member
+        return found, response
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -177,12 +246,13 @@ class Passkeys:
         for key in self.store.list(f"{PREFIX}/"):
             if key.endswith(f"/{key_hash}.json"):
                 record = json.loads(self.store.get(key))
-                found = Credential(record["member"], raw_id, base64.b64decode(record["public_key"]), record["sign_count"])
+                found = Credential(record["member"], raw_id, base64.b64decode(record["public_key"]), record["sign_count"],
+                                   record["enrolment"])
                 with self._lock:
                     return self._credentials.setdefault(raw_id, found)
         return None
 
 
-def _padded(text: str) -> str:
-    return text + "=" * (-len(text) % 4)
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 

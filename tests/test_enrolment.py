@@ -1,0 +1,79 @@
+"""A passkey bound to its member by their signed statement, and its signature checked with the contest file alone."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from college.enrolment import check_enrolment_token, enrolment_token, fingerprint, passkey_signature_holds
+from college.errors import CollegeError
+from tests.service_world import SoftPasskey, make_world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return make_world(tmp_path_factory.mktemp("enrolment"), None)
+
+
+def _public_key(passkey: SoftPasskey) -> bytes:
+    """The passkey's public key as its authenticator gives it (COSE), taken from its registration."""
+    import cbor2
+
+    made = passkey.create({"challenge": "AA", "user": {"id": "bmVjLWNoYWly"}})
+    auth_data = cbor2.loads(base64.urlsafe_b64decode(made["response"]["attestationObject"] + "=="))["authData"]
+    return auth_data[37 + 16 + 2 + len(passkey.credential_id):]
+
+
+def _evidence(passkey: SoftPasskey, message: bytes, token: str) -> tuple[str, dict]:
+    challenge = base64.urlsafe_b64encode(message).decode().rstrip("=")
+    answer = passkey.get({"challenge": challenge})["response"]
+
+    def std(text: str) -> str:
+        return base64.b64encode(base64.urlsafe_b64decode(text + "==")).decode()
+
+    evidence = {"public_key": base64.b64encode(_public_key(passkey)).decode(), "enrolment": token,
+                "authenticator_data": std(answer["authenticatorData"]), "client_data_json": std(answer["clientDataJSON"])}
+    return std(answer["signature"]), evidence
+
+
+def test_a_statement_binds_one_passkey_to_its_member(world):
+    passkey = SoftPasskey("http://localhost:8080")
+    print_ = fingerprint(_public_key(passkey))
+    token = world.token("nec-chair", print_)
+    member, nonce = check_enrolment_token(world.contest, token, datetime.now(UTC), print_)
+    assert member.id == "nec-chair" and len(nonce) == 32
+    with pytest.raises(CollegeError, match="another passkey"):
+        check_enrolment_token(world.contest, token, datetime.now(UTC), "0" * 64)
+    with pytest.raises(CollegeError, match="expired"):
+        check_enrolment_token(world.contest, token, datetime.now(UTC) + timedelta(minutes=16), print_)
+    # A statement for one member signed with another member's key is refused, as is a key not registered.
+    with pytest.raises(CollegeError, match="not the one registered"):
+        enrolment_token(world.contest, "nec-chair", world.member_keys["cac-chair"].signing, datetime.now(UTC), secrets.token_hex(16), print_)
+    body, signature = token.split(".")
+    forged = json.loads(base64.urlsafe_b64decode(body + "=="))
+    forged["member"] = "cac-chair"
+    forged_body = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    with pytest.raises(CollegeError, match="not signed with the key registered"):
+        check_enrolment_token(world.contest, f"{forged_body}.{signature}", datetime.now(UTC), print_)
+
+
+def test_a_passkey_signature_on_a_decision_holds_with_the_contest_file_alone(world):
+    member = world.contest.committee.member("nec-chair")
+    passkey = SoftPasskey("http://localhost:8080")
+    token = world.token("nec-chair", fingerprint(_public_key(passkey)))
+    digest = hashlib.sha256(b"a decision").digest()
+    signature, evidence = _evidence(passkey, digest, token)
+    assert passkey_signature_holds(member, digest, signature, evidence)
+    # Another message, another member's name on it, another member's statement, another passkey: none holds.
+    assert not passkey_signature_holds(member, hashlib.sha256(b"another").digest(), signature, evidence)
+    assert not passkey_signature_holds(world.contest.committee.member("cac-chair"), digest, signature, evidence)
+    other = SoftPasskey("http://localhost:8080")
+    assert not passkey_signature_holds(member, digest, signature, evidence | {"public_key": base64.b64encode(_public_key(other)).decode()})
+    stranger = world.token("cac-chair", fingerprint(_public_key(passkey)))
+    assert not passkey_signature_holds(member, digest, signature, evidence | {"enrolment": stranger})
+    assert not passkey_signature_holds(member, digest, "not base64!", evidence)
