@@ -1,4 +1,6 @@
-// Passkey enrolment and sign-in: the one place the service needs script (WebAuthn is a browser API).
+// Passkeys: making one, signing in, signing a committee decision. The one place the service needs
+// script, because WebAuthn is a browser API. A form with data-passkey="create" or "get" asks the
+// service for options (data-options), asks the authenticator, and posts its answer to the form's action.
 "use strict";
 async function post(url, csrf, body, type) {
   const answer = await fetch(url, {method: "POST", headers: {"X-CSRF-Token": csrf, "Content-Type": type}, body: body, credentials: "same-origin"});
@@ -7,17 +9,19 @@ async function post(url, csrf, body, type) {
   return data;
 }
 function say(text) { document.getElementById("passkey-message").textContent = text; }
-function wire(id, make) {
-  const form = document.getElementById(id);
-  if (!form) return;
+const ask = {
+  create: (o) => navigator.credentials.create({publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(o)}),
+  get: (o) => navigator.credentials.get({publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(o)}),
+};
+function wire(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const csrf = form.dataset.csrf;
     try {
       say("Waiting for your authenticator...");
-      const body = id === "enrol" ? new URLSearchParams(new FormData(form)) : "";
+      const body = new URLSearchParams(new FormData(form));
       const options = await post(form.dataset.options, csrf, body, "application/x-www-form-urlencoded");
-      const credential = await make(options);
+      const credential = await ask[form.dataset.passkey](options);
       const done = await post(form.action, csrf, JSON.stringify(credential.toJSON()), "application/json");
       say("Done.");
       window.location.assign(done.next);
@@ -26,7 +30,4 @@ function wire(id, make) {
     }
   });
 }
-document.addEventListener("DOMContentLoaded", () => {
-  wire("enrol", (o) => navigator.credentials.create({publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(o)}));
-  wire("sign-in", (o) => navigator.credentials.get({publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(o)}));
-});
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("form[data-passkey]").forEach(wire));
