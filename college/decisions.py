@@ -107,7 +107,15 @@ def _verify_ed25519(member: Member, message: bytes, signature: MemberSignature) 
     return verify(ed25519_public(member.signing_key), FORMAT, message, raw)
 
 
-METHODS: dict[str, Verifier] = {"ed25519": _verify_ed25519}
+def _verify_passkey(member: Member, message: bytes, signature: MemberSignature) -> bool:
+    """A member's passkey (the web service's): the assertion over the digest, and the member's own
+    signed statement that the passkey is theirs, checked with the contest file alone."""
+    from college.enrolment import passkey_signature_holds
+
+    return passkey_signature_holds(member, message, signature.signature, signature.evidence)
+
+
+METHODS: dict[str, Verifier] = {"ed25519": _verify_ed25519, "passkey": _verify_passkey}
 
 
 def register_method(name: str, verifier: Verifier) -> None:

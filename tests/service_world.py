@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -303,6 +304,18 @@ class Visitor:
         assert bound.status_code == 303, bound.text
         self.sign_in(passkey)
         return passkey
+
+    def sign_decisions(self, passkey: SoftPasskey) -> int:
+        """Sign with the passkey every decision the dashboard offers this member to sign; returns how many."""
+        signed = 0
+        for path in re.findall(r'action="[^"]*?(/committee/decisions/[0-9a-f]{64}/sign)"', self.get("/committee").text):
+            header = {"x-csrf-token": self.cookies["college_csrf"]}
+            options = self.post(path.replace("/sign", "/options"), headers=header)
+            assert options.status_code == 200, options.text
+            answer = self.post(path, content=json.dumps(passkey.get(options.json())), headers=header)
+            assert answer.status_code == 200, answer.text
+            signed += 1
+        return signed
 
     def sign_in(self, passkey: SoftPasskey) -> httpx.Response:
         header = {"x-csrf-token": self.cookies["college_csrf"]}

@@ -50,6 +50,7 @@ def crawl(world, server, visitors: dict[str, Visitor], shas: list[str], receipt:
     app = create_app(Config(contest_file=world.contest_file, store=str(server.store)))
     fill = {
         "{sha256}": shas + ["0" * 64, "not-a-hash"],
+        "{sha}": ["0" * 64],
         "{name}": ["declaration.json", "report.html", "report.json", "nothing"],
         "{path:path}": ["college.css", "passkey.js"],
     }
@@ -131,8 +132,8 @@ def test_the_committee_from_sign_in_to_the_declaration(served, browser, tmp_path
 
     # Two members without a browser (a software passkey), one with Chromium's virtual authenticator.
     chair, cac = Visitor(server.url), Visitor(server.url)
-    chair.enrol_and_sign_in(world, "nec-chair")
-    cac.enrol_and_sign_in(world, "cac-chair")
+    chair_passkey = chair.enrol_and_sign_in(world, "nec-chair")
+    cac_passkey = cac.enrol_and_sign_in(world, "cac-chair")
     public, scrutineer = Visitor(server.url), Visitor(server.url)
     scrutineer.get(f"/submissions/{shas[0]}")
     roles = {"public": public, "scrutineer": scrutineer, "committee": chair}
@@ -155,9 +156,15 @@ def test_the_committee_from_sign_in_to_the_declaration(served, browser, tmp_path
     assert browser.find_element("id", "missing").text == "members-ballot"
     _screenshot(browser, "service-committee-dashboard.png")
 
-    # A decision: proceed without the missing body; then run the count, which refers the tie to the committee.
+    # A decision: proceed without the missing body. One member proposes it and signs it with their passkey in
+    # the browser, two more sign it with theirs: at the quorum (3) it is recorded. Then the count runs, and
+    # refers the tie to the committee.
     click_through(browser, "proceed")
+    sign_in_the_browser(browser)
+    assert chair.sign_decisions(chair_passkey) == 1 and cac.sign_decisions(cac_passkey) == 1
+    browser.get(f"{server.url}/committee")
     assert "count without missing returns" in browser.find_element("id", "action-list").text
+    assert "members-ballot" in browser.find_element("id", "missing").text and "decided" in browser.find_element("id", "missing").text
     click_through(browser, "start-count")
     _wait("the count to pause on the tie", lambda: _status(chair)["count"]["state"] == "paused on a referred tie")
 
@@ -170,13 +177,24 @@ def test_the_committee_from_sign_in_to_the_declaration(served, browser, tmp_path
     browser.find_element("css selector", "input[value='Bob Example']").click()
     _screenshot(browser, "service-committee-tie.png")
     click_through(browser, "decide-tie")
+    sign_in_the_browser(browser)
+    _screenshot(browser, "service-committee-decision-signed.png")
+    assert chair.sign_decisions(chair_passkey) == 1 and cac.sign_decisions(cac_passkey) == 1
     _wait("the count to seal its result", lambda: _status(chair)["count"]["state"] == "sealed")
     sealed = next(e for e in chair_ledger(server) if e["event"] == "counted")["object_hash"]
     decided = next(e for e in chair_ledger(server) if e["event"] == "decision" and e["ids"].get("kind") == "tie")
-    assert decided["ids"]["decided-by"] == "DRY RUN General Secretary (Procedures Secretary) (procedures-secretary)"
+    assert decided["ids"]["decided-by"] == (
+        "DRY RUN General Secretary (Procedures Secretary), DRY RUN Chair of the NEC, DRY RUN Chair of CAC"
+    )
+    # The signed decision, kept in the store, holds for anyone with the contest file alone.
+    from college.decisions import read_decision, verify_decision
+
+    document = read_decision((server.store / "decisions" / decided["ids"]["decision"]).read_bytes())
+    assert {s.method for s in document.signatures} == {"passkey"}
+    assert verify_decision(document, world.contest) == []
 
     # Hostile members: no CSRF token; another member's contribution; a contribution for another result.
-    assert chair.post("/committee/proceed", data={}).status_code == 403
+    assert chair.post("/committee/decisions", data={"kind": "proceed"}).status_code == 403
     other = chair.post("/committee/contribution", data={"csrf": chair.csrf("/committee")},
                        files={"contribution": ("c.json", world.contribution("cac-chair", sealed))})
     assert other.status_code == 403 and "own contribution" in other.text
@@ -219,6 +237,19 @@ def test_the_committee_from_sign_in_to_the_declaration(served, browser, tmp_path
     assert any(_found(text) for text in answers.values())
     assert _found(answers["public GET /results/declaration.json"])
     assert public.get("/results/bundle.zip").headers["content-type"] == "application/zip"
+
+
+def sign_in_the_browser(browser) -> None:
+    """The member in the browser signs the decision the dashboard offers, with the virtual authenticator:
+    the script asks the authenticator, posts its answer and reloads the dashboard, which offers it no more."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    buttons = browser.find_elements("css selector", "button.sign-decision")
+    assert buttons, browser.find_element("tag name", "main").text
+    buttons[0].click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(buttons[0]))
+    assert not browser.find_elements("css selector", "button.sign-decision"), browser.find_element("tag name", "main").text
 
 
 def chair_ledger(server) -> list[dict]:

@@ -133,11 +133,12 @@ def create_app(config: Config) -> FastAPI:
         return JSONResponse({"error": "the service could not answer this request; please report it", "rule": "internal"},
                             status_code=500)
 
-    from college.service import api, committee, pages
+    from college.service import api, committee, decisions, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(committee.router)
+    app.include_router(decisions.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(Guard, limits=config.limits)
     return app

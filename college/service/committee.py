@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from college.ceremony import Contribution, verify_contribution
 from college.contest import Member
 from college.errors import CollegeError
-from college.ingest import ADMITTED, admission_event, proceed_event, record, standings
-from college.procedure import COUNTED, counting_returns, open_ties, tie_decision_event
+from college.ingest import ADMITTED
+from college.procedure import COUNTED, counting_returns, open_ties
 from college.service.api import committee_status
 from college.service.app import Problem, render, service, session
 from college.service.pages import check_form, uploaded
@@ -41,10 +41,6 @@ async def _acting(request: Request):
     """(the form, the signed-in member, the service) for a committee action: CSRF first, then the session."""
     form = await check_form(request)
     return form, member_of(request), service(request)
-
-
-def decided_by(member: Member) -> str:
-    return f"{member.name} ({member.id})"
 
 
 def _browser(request: Request) -> str:
@@ -174,7 +170,7 @@ async def dashboard(request: Request):
     return render(
         request, "committee/dashboard.html", member=member, report=report, ties=open_ties(entries),
         actions=actions[-15:], contributions=sorted(svc.contributions), quorum=svc.contest.committee.quorum,
-        after_deadline=_after_deadline(svc.contest),
+        after_deadline=_after_deadline(svc.contest), proposals=svc.proposals, cookie_csrf=request.cookies.get(CSRF_COOKIE, ""),
     )
 
 
@@ -184,33 +180,6 @@ def _after_deadline(contest) -> bool:
 
 def _back(request: Request) -> RedirectResponse:
     return RedirectResponse(request.url_for("dashboard"), status_code=303)
-
-
-@router.post("/admit")
-async def admit(request: Request):
-    form, member, svc = await _acting(request)
-    sha = str(form.get("sha256") or "")
-    state = standings(svc.contest, svc.entries())
-    standing = next((s for s in state.bodies.values() if sha in s.late), None)
-    if standing is None:
-        raise Problem(422, "that is not a late return awaiting the committee's decision", "late")
-    if sha not in standing.admitted:
-        event = admission_event(standing, sha, decided_by(member)) | {"ids": {"decided-by": decided_by(member)}}
-        await run_in_threadpool(record, svc.ledger, state, event, f"{ADMITTED}:{sha}")
-    return _back(request)
-
-
-@router.post("/proceed")
-async def proceed(request: Request):
-    _, member, svc = await _acting(request)
-    if not _after_deadline(svc.contest):
-        raise Problem(409, "the returns deadline has not passed: the committee decides after it", "returns_deadline")
-    try:
-        event = proceed_event(svc.contest, standings(svc.contest, svc.entries()), decided_by(member))
-    except CollegeError as error:
-        raise Problem(409, str(error), error.field or "missing") from None
-    await run_in_threadpool(lambda: svc.ledger.append(**event))
-    return _back(request)
 
 
 @router.post("/count")
@@ -224,25 +193,6 @@ async def start_count(request: Request):
         raise Problem(409, "the count has already sealed its result", "count")
     if svc.count.start(run_count, svc.config.contest_file, svc.store.uri):
         svc.ledger.append("count-started", ids={"member": member.id}, reasons=[f"{member.name} started the count"])
-    return _back(request)
-
-
-@router.post("/tie")
-async def decide_tie(request: Request):
-    form, member, svc = await _acting(request)
-    waiting = open_ties(svc.entries())
-    if not waiting:
-        raise Problem(409, "no tie is waiting for the committee", "tie")
-    tie = waiting[-1]
-    try:
-        decision = tie_decision_event(tie, str(form.get("eliminate") or ""), decided_by(member))
-    except CollegeError as error:
-        raise Problem(422, str(error), "eliminate") from None
-    from flows.count import resume_paused_count
-
-    resumed = await run_in_threadpool(resume_paused_count, tie, decision["ids"]["eliminate"], decided_by(member))
-    if not resumed:  # no paused run: record the decision; the count, started again, takes it
-        svc.ledger.append(**decision)
     return _back(request)
 
 

@@ -8,17 +8,19 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from college.ceremony import Ceremony, load_ceremony
-from college.contest import Contest, load_contest
+from college.anchor import verify_anchor
+from college.contest import Contest
+from college.model import parse_toml
 from college.declaration import Declaration, read_declaration
 from college.errors import CollegeError
 from college.ledger import Entry, Ledger
 from college.service.passkeys import Passkeys
 from college.service.security import Limits, Sessions
 from college.service.work import Ingest, Runner
-from college.signing import ed25519_private_from_secret, ed25519_public
+from college.signing import ed25519_public
 from college.store import Store, store_from
 
 RECEIPT_KEY = "COLLEGE_RECEIPT_KEY"
@@ -37,35 +39,49 @@ class Config:
     ingest_interval: float = 60.0
 
 
-def receipt_public_key() -> Ed25519PublicKey | None:
-    """The key receipts are checked with: its public half given alone (a service that only shows
-    receipts), else from the receipt signing key the embedded ingest uses."""
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        raise CollegeError("cannot read the contest file", file=str(path)) from None
+
+
+def receipt_signer() -> Ed25519PrivateKey | None:
+    """The party scrutineer's receipt key, where this service is given it (it signs decisions' receipts
+    and the ledger's checkpoints); None for a service that only shows receipts and results."""
+    if not (os.environ.get(RECEIPT_KEY) or os.environ.get(f"{RECEIPT_KEY}_BLOCK")):
+        return None
+    from flows.secrets import receipt_key
+
+    return receipt_key()
+
+
+def receipt_public_key(signer: Ed25519PrivateKey | None) -> Ed25519PublicKey | None:
+    """The key receipts are checked with: given alone (a service that only shows receipts), else the signer's."""
     if os.environ.get(RECEIPT_PUBLIC_KEY):
         return ed25519_public(os.environ[RECEIPT_PUBLIC_KEY], field=RECEIPT_PUBLIC_KEY)
-    if os.environ.get(RECEIPT_KEY):  # read here without loading Prefect, so the service answers sooner
-        return ed25519_private_from_secret(os.environ[RECEIPT_KEY], RECEIPT_KEY).public_key()
-    from flows.secrets import receipt_key  # the key in a Prefect Secret block
-
-    try:
-        return receipt_key().public_key()
-    except CollegeError:
-        return None
+    return None if signer is None else signer.public_key()
 
 
 class Service:
     def __init__(self, config: Config):
         self.config = config
-        self.contest: Contest = load_contest(config.contest_file)
+        self.contest_bytes = _read(config.contest_file)
+        self.contest: Contest = parse_toml(Contest, self.contest_bytes, str(config.contest_file))
         self.store: Store = store_from(config.store, default=self.contest.store)
-        self.ledger = Ledger(self.store)
+        # The party scrutineer's key signs a checkpoint after each of the service's appends (issue 15).
+        self.signer = receipt_signer()
+        self.ledger = Ledger(self.store, signer=self.signer)
+        verify_anchor(self.ledger.entries(), self.contest_bytes, str(config.contest_file))
         self.ceremony: Ceremony | None = load_ceremony(config.ceremony_file) if config.ceremony_file else None
-        self.receipt_key = receipt_public_key()
+        self.receipt_key = receipt_public_key(self.signer)
         self.sessions = Sessions()
         self.passkeys = Passkeys(self.contest, self.store, self.ledger, config.public_url)
         self.ingest = Ingest(config.contest_file, self.store.uri, config.ingest, config.ingest_interval)
         self.count = Runner("count")
         self.declaration = Runner("declaration")
         self.contributions: dict[str, bytes] = {}  # member id -> their contribution, in memory until the declaration
+        self.proposals: dict = {}  # decisions awaiting the members' signatures (college/service/decisions.py)
         self._lock = threading.Lock()
         self._declaration: Declaration | None = None
         self._verified: tuple[int, int] | None = None  # (ledger length, problems) when last verified
