@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from college.ingest import INBOX, RECEIVED, receipt_key, seen_inbox_keys
+from college.ingest import RECEIVED, new_inbox_keys, receipt_key
 from college.ledger import Ledger
 from college.receipts import verify_receipt
 from college.service.security import RateLimiter
@@ -57,7 +57,7 @@ def _settled(server, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         ledger = Ledger(store)
-        taken = set(store.list(f"{INBOX}/")) <= seen_inbox_keys(ledger)
+        taken = not new_inbox_keys(ledger, store)
         if taken and all(store.exists(receipt_key(e.object_hash)) for e in ledger.entries() if e.event == RECEIVED):
             return
         time.sleep(0.3)
