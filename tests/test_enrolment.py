@@ -77,3 +77,23 @@ def test_a_passkey_signature_on_a_decision_holds_with_the_contest_file_alone(wor
     stranger = world.token("cac-chair", fingerprint(_public_key(passkey)))
     assert not passkey_signature_holds(member, digest, signature, evidence | {"enrolment": stranger})
     assert not passkey_signature_holds(member, digest, "not base64!", evidence)
+
+
+def test_college_committee_enrol_prints_the_members_statement(world, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from college.cli import app
+    from college.signing import write_private_key
+
+    monkeypatch.setenv("COLLEGE_KEY_PASSPHRASE", "correct horse")
+    key = tmp_path / "nec-chair.signing.key"
+    write_private_key(key, world.member_keys["nec-chair"].signing, "correct horse")
+    print_ = fingerprint(_public_key(SoftPasskey("http://localhost:8080")))
+    result = CliRunner().invoke(app, ["committee", "enrol", str(world.contest_file), "--member", "nec-chair",
+                                      "--key", str(key), "--passkey", print_])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert check_enrolment_token(world.contest, token, datetime.now(UTC), print_)[0].id == "nec-chair"
+    wrong = CliRunner().invoke(app, ["committee", "enrol", str(world.contest_file), "--member", "cac-chair",
+                                     "--key", str(key), "--passkey", print_])
+    assert wrong.exit_code == 2 and "not the one registered for cac-chair" in wrong.output

@@ -72,15 +72,15 @@ def enrol(
     member_id: Annotated[str, typer.Option("--member", help="your id on the committee, e.g. nec-chair")],
     key: Annotated[Path, typer.Option("--key", help="your signing key file from `college committee keygen`")],
     passkey: Annotated[str, typer.Option("--passkey", help="the fingerprint the service's enrolment page shows for your new passkey")],
-    passphrase: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar=PASSPHRASE_VARIABLE, help="the key file's passphrase")] = "",
 ) -> None:
-    """Bind your new passkey to yourself for the count's web service: your signed statement (valid 15 minutes)."""
+    """Bind your new passkey to yourself for the count's web service: your signed statement (valid 15 minutes;
+    the key's passphrase from COLLEGE_KEY_PASSPHRASE or a prompt)."""
     import secrets
 
     from college.enrolment import enrolment_token
 
     contest = load_contest(contest_file)
-    signing_key = _key(key, passphrase, Ed25519PrivateKey)
+    signing_key = _key(key, passphrase(), Ed25519PrivateKey)
     token = enrolment_token(contest, member_id, signing_key, datetime.now(UTC), secrets.token_hex(16), passkey)
     out.print("# paste this statement into the service's page within 15 minutes:", markup=False)
     typer.echo(token)
