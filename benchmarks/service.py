@@ -29,7 +29,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from college.ingest import RECEIVED_PREFIX  # noqa: E402
+from college.folders import RECEIVED as RECEIVED_PREFIX  # noqa: E402
 from college.ledger import Ledger  # noqa: E402
 from college.receipts import verify_receipt  # noqa: E402
 from college.signing import digest  # noqa: E402

@@ -20,7 +20,9 @@ from typing import Literal
 
 from college.contest import Contest
 from college.errors import CollegeError
-from college.ingest import INBOX, RECEIVED, inbox_key, receipt_key
+from college.events import RECEIVED
+from college.folders import INBOX
+from college.ingest import inbox_key, receipt_key
 from college.ledger import Ledger
 from college.returns import FORMAT, MAX_ENVELOPE_BYTES, Envelope, check_envelope
 from college.signing import digest

@@ -17,7 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from college.ingest import Status, status
-from college.procedure import COUNTED, open_ties
+from college.events import COUNTED
+from college.procedure import open_ties
 from college.inbox import Admitted, Refused, admit, check_hash, receipt, standing
 from college.service.app import Problem, service, session
 

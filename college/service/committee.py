@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from college.ceremony import Contribution, verify_contribution
 from college.contest import Member
 from college.errors import CollegeError
-from college.ingest import ADMITTED
-from college.procedure import COUNTED, counting_returns, open_ties
+from college.events import ADMITTED, COUNTED
+from college.procedure import counting_returns, open_ties
 from college.service.api import committee_status
 from college.service.app import Problem, render, service, session
 from college.service.pages import check_form, uploaded

@@ -102,7 +102,8 @@ class Service:
         Nothing with a figure is read before then: this is the embargo's one gate in the service."""
         if self._declaration is not None:
             return self._declaration
-        from flows.declare import DECLARATIONS, DECLARED
+        from college.events import DECLARED
+        from college.folders import DECLARATIONS
 
         entry = next((e for e in reversed(self.entries()) if e.event == DECLARED), None)
         if entry is None:
