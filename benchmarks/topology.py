@@ -33,7 +33,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from college.cli import COMMANDS  # noqa: E402
-from college.ingest import RECEIPTS, inbox_key  # noqa: E402
+from college.folders import RECEIPTS  # noqa: E402
+from college.ingest import inbox_key  # noqa: E402
 from college.signing import digest, public_text  # noqa: E402
 from college.store import S3Store  # noqa: E402
 from tests.ingest_world import body_ids, make_college  # noqa: E402

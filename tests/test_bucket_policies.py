@@ -17,23 +17,26 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from botocore.exceptions import ClientError
 
 from college.errors import CollegeError
-from college.anchor import CONTESTS
-from college.ceremony import CONTRIBUTIONS
-from college.checkpoints import PREFIX as CHECKPOINTS
-from college.decisions import DECISIONS
-from college.ingest import INBOX, RECEIPTS, RECEIVED_PREFIX
-from college.ledger import PREFIX as LEDGER
+from college.folders import (
+    CHECKPOINTS,
+    CONTESTS,
+    CONTRIBUTIONS,
+    DECISIONS,
+    DECLARATIONS,
+    INBOX,
+    LEDGER,
+    RECEIPTS,
+    RECEIVED,
+    SEALED,
+)
 from college.ledger import Ledger
 from college.preconditions import STORE_MARK
-from college.procedure import SEALED
 from college.store import S3Store, StoreConflict
-from flows.declare import DECLARATIONS
 from tests.topology import BUCKET, POLICIES, ROLES, Account, Topology, policy, s3_as
 
 PIPELINE = "college-pipeline"
 # The store's folders, as the code names them.
-FOLDERS = (INBOX, RECEIVED_PREFIX, LEDGER.rstrip("/"), CHECKPOINTS.rstrip("/"), RECEIPTS, SEALED, DECLARATIONS, CONTESTS,
-           CONTRIBUTIONS, DECISIONS)
+FOLDERS = (INBOX, RECEIVED, LEDGER, CHECKPOINTS, RECEIPTS, SEALED, DECLARATIONS, CONTESTS, CONTRIBUTIONS, DECISIONS)
 # What each role may put, written out here (issue 17 and the folders' writers), not read from the
 # documents under test; every role reads everything (what it reads is sealed or procedure).
 MAY_PUT = {
@@ -129,7 +132,7 @@ def test_the_pipeline_runs_on_each_roles_keys(bucket):
     workers = S3Store(PIPELINE, client=s3_as(endpoint, *keys["workers"]))
     assert service.put(f"{INBOX}/upload.sealed", b"sealed bytes")
     assert workers.get(f"{INBOX}/upload.sealed") == b"sealed bytes"
-    assert workers.put(f"{RECEIVED_PREFIX}/upload", b"sealed bytes")
+    assert workers.put(f"{RECEIVED}/upload", b"sealed bytes")
     entry = Ledger(workers, signer=Ed25519PrivateKey.generate()).append(  # with its signed checkpoint
         "received", reasons=["by the workers' keys"], once_key="received:upload"
     )

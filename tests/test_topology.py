@@ -21,7 +21,10 @@ import pytest
 
 from college.ceremony import contribution_key
 from college.declaration import Declaration
-from college.ingest import INBOX, RECEIPTS, RECEIVED, RECEIVED_PREFIX, inbox_key
+from college.events import RECEIVED
+from college.folders import INBOX, RECEIPTS
+from college.folders import RECEIVED as RECEIVED_PREFIX
+from college.ingest import inbox_key
 from college.ledger import Ledger
 from college.receipts import verify_receipt
 from college.dry_run.rehearsal import Rehearsal, rehearse
