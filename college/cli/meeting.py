@@ -176,3 +176,25 @@ def run(
     finally:
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+@meeting_app.command("serve")
+@clean_errors
+def serve(
+    record: RecordOption,
+    host: Annotated[str, typer.Option("--host", help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="the port to listen on")] = 8081,
+    public_url: Annotated[str | None, typer.Option("--public-url", help="the address the tellers open (default http://localhost:PORT)")] = None,
+) -> None:
+    """Serve the tellers' page for a meeting: where the ballot stands, and a form for the next round's tally."""
+    import uvicorn
+
+    from college.service.tellers import create_tellers_app, new_token
+
+    token = new_token()
+    application = create_tellers_app(store_from(record), token)
+    base = (public_url or f"http://localhost:{port}").rstrip("/")
+    out.print(f"Tellers: open {base}/sign-in?token={token} on the tellers' tablet.", markup=False, soft_wrap=True)
+    out.print(f"Everyone else: {base}/ shows where the ballot stands. The link above lets its holder enter tallies: "
+              "give it to the tellers only.", markup=False, soft_wrap=True)
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
