@@ -20,7 +20,7 @@ from college.ingest import Status, status
 from college.events import COUNTED
 from college.procedure import open_ties
 from college.inbox import Admitted, Refused, admit, check_hash, receipt, standing
-from college.service.app import Problem, service, session
+from college.service.web import Problem, service, session
 
 router = APIRouter(prefix="/api/v1")
 OCTET_STREAM = "application/octet-stream"

@@ -9,22 +9,20 @@ script the service serves itself.
 from __future__ import annotations
 
 import logging
-import secrets
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from college.service.security import CSRF_COOKIE, SESSION_COOKIE, Guard, Session
+from college.service.security import Guard
 from college.service.state import Config, Service
+from college.service.web import Problem, render
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes HTML
 log = logging.getLogger("college.service")
 
 DESCRIPTION = """The count's web service (issue 16).
@@ -35,53 +33,6 @@ DESCRIPTION = """The count's web service (issue 16).
 * **The Procedures Committee** signs in with passkeys; `GET /api/v1/status` is theirs.
 * Every error is a 4xx with `{"error": "...", "rule": "..."}`. Nothing of a result is shown before the declaration.
 """
-
-
-class Problem(Exception):
-    """An answer with a rule: JSON for the API, a page for a browser."""
-
-    def __init__(self, status: int, error: str, rule: str):
-        self.status, self.error, self.rule = status, error, rule
-
-
-def service(request: Request) -> Service:
-    return request.app.state.service
-
-
-def session(request: Request) -> Session | None:
-    return service(request).sessions.get(request.cookies.get(SESSION_COOKIE))
-
-
-def csrf_token(request: Request) -> str:
-    """The token forms carry: the session's, else this browser's double-submit cookie (made on first view)."""
-    current = session(request)
-    if current is not None:
-        return current.csrf
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
-    if not token:
-        token = request.state.new_csrf = secrets.token_urlsafe(32)
-    return token
-
-
-def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
-    current = session(request)
-    svc = service(request)
-    response = templates.TemplateResponse(
-        request,
-        template,
-        {
-            "contest": svc.contest,
-            "member": svc.contest.committee.member(current.member) if current and svc.contest.committee else None,
-            "csrf": csrf_token(request),
-            "is_declared": svc.declared() is not None,
-            **context,
-        },
-        status_code=status,
-    )
-    new = getattr(request.state, "new_csrf", None)
-    if new:
-        response.set_cookie(CSRF_COOKIE, new, httponly=True, secure=True, samesite="strict", path="/")
-    return response
 
 
 def _is_api(request: Request) -> bool:

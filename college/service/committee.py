@@ -19,7 +19,7 @@ from college.errors import CollegeError
 from college.events import ADMITTED, COUNTED
 from college.procedure import counting_returns, open_ties
 from college.service.api import committee_status
-from college.service.app import Problem, render, service, session
+from college.service.web import Problem, render, service, session
 from college.service.pages import check_form, uploaded
 from college.service.security import CSRF_COOKIE, SESSION_COOKIE, same
 from college.service.work import run_count, run_declaration

@@ -30,7 +30,7 @@ from college.decisions import (
 )
 from college.errors import CollegeError
 from college.procedure import open_ties
-from college.service.app import Problem, service
+from college.service.web import Problem, service
 from college.service.committee import _acting, _answered, _browser, _json, member_of
 from college.signing import digest
 

@@ -23,7 +23,7 @@ from college.inbox import Refused, check_hash, receipt, standing
 from college.receipts import read_receipt, verify_receipt
 from college.errors import CollegeError
 from college.reports.tables import statement_text
-from college.service.app import Problem, csrf_token, render, service
+from college.service.web import Problem, csrf_token, render, service
 from college.service.api import read_upload
 from college.service.security import REPORT_CSP, same
 
