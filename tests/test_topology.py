@@ -17,6 +17,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from college.ceremony import contribution_key
@@ -24,14 +25,13 @@ from college.declaration import Declaration
 from college.events import RECEIVED
 from college.folders import INBOX, RECEIPTS
 from college.folders import RECEIVED as RECEIVED_PREFIX
-from college.ingest import inbox_key
 from college.ledger import Ledger
 from college.receipts import verify_receipt
 from college.dry_run.rehearsal import Rehearsal, rehearse
 from college.signing import digest
 from college.store import S3Store
 from flows.dry_run import _contribute, checks
-from tests.topology import POOL, Account, Topology, college, postgres_bin, wait_for
+from tests.topology import BIN, POOL, Account, Topology, college, free_port, postgres_bin, wait_for
 
 pytestmark = [
     pytest.mark.production,
@@ -69,7 +69,6 @@ class Run:
         self.bucket = f"college-{seed}"
         place.account.make_bucket(self.bucket)
         self.store = S3Store(self.bucket, client=place.account.client("admin"))  # the test's own look at the bucket
-        self.door = S3Store(self.bucket, client=place.account.client("service"))
         self.contest_file = folder / "contest.toml"
         (folder / "ceremony.json").write_text(self.world.ceremony.model_dump_json(indent=1), encoding="utf-8")
         self.uploaded: dict[str, bytes] = {}
@@ -89,14 +88,33 @@ class Run:
     def deploy(self) -> None:
         self.place.deploy(self.contest_file, self.folder)
 
+    def serve(self) -> None:
+        """`college serve --ingest deployment` with the service's own keys (docs/roles/deploying.md, section 6)."""
+        port = free_port()
+        service = self.place.start(
+            "service",
+            [str(BIN / "college"), "serve", str(self.contest_file), "--store", self.store.uri, "--host", "127.0.0.1",
+             "--port", str(port), "--ingest", "deployment", "--ceremony", str(self.folder / "ceremony.json"),
+             "--publish", str(self.folder / "public")],
+            self.place.env | self.place.account.environment("service"),
+        )
+        self.url = f"http://127.0.0.1:{port}"
+
+        def answers() -> bool:
+            try:
+                return httpx.get(f"{self.url}/", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for("the service", answers, 120, 0.3, service.log)
+
     def upload(self, data: bytes) -> None:
-        """A scrutineer's upload (until the service is on main: into the inbox, and the event
-        `college submit` sends, through the server's events API)."""
-        sha = digest(data)
-        key = inbox_key(data, datetime.now(UTC))
-        self.door.put(key, data)
-        self.place.announce(self.store.uri, key, sha)
-        self.uploaded[sha] = data
+        """A scrutineer's upload through the service's API: 202 once the bytes are kept."""
+        answer = httpx.post(f"{self.url}/api/v1/returns", content=data, timeout=60,
+                            headers={"Content-Type": "application/octet-stream"})
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["sha256"] == digest(data)
+        self.uploaded[digest(data)] = data
 
     def receipted(self) -> bool:
         return all(self.store.exists(f"{RECEIPTS}/{sha}.json") for sha in self.uploaded)
@@ -164,7 +182,7 @@ class Run:
         assert len(receipts) == len(self.uploaded)
         for key in receipts:
             assert verify_receipt(self.store.get(key), self.world.receipt_key.public_key(), ledger) == [], key
-        failed = [c for c in checks(self.world, self.contest, self.store, ledger) if not c.ok]
+        failed = [c for c in checks(self.world, self.contest, self.store, ledger, refused={}) if not c.ok]
         assert failed == []
 
 
@@ -178,6 +196,7 @@ def test_a_contest_end_to_end_with_a_worker_killed_in_the_middle_of_ingest(topol
     run.secret_blocks()
     run.deploy()
     run.open_returns()
+    run.serve()
     for submission in run.world.submissions:
         run.upload(submission.data)
     assert max(run.store.stored_at(k) for k in run.store.list(f"{INBOX}/")) < run.deadline
@@ -203,3 +222,8 @@ def test_a_contest_end_to_end_with_a_worker_killed_in_the_middle_of_ingest(topol
     independent = run.independent_count()
     assert declaration.result.winner == independent["winner"]
     assert declaration.result.model_dump(mode="json")["rounds"] == independent["rounds"]
+    # the results through the service: the declaration it publishes is the one in the bucket
+    published = httpx.get(f"{run.url}/results/declaration.json", timeout=60)
+    assert published.status_code == 200
+    assert Declaration.model_validate_json(published.content) == declaration
+    assert httpx.get(f"{run.url}/results", timeout=60).status_code == 200
