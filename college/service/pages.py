@@ -22,6 +22,7 @@ from college.ingest import standings
 from college.inbox import Refused, check_hash, receipt, standing
 from college.receipts import read_receipt, verify_receipt
 from college.errors import CollegeError
+from college.timetable import events
 from college.reports.tables import statement_text
 from college.service.web import Problem, csrf_token, render, service
 from college.service.api import read_upload
@@ -61,7 +62,10 @@ async def uploaded(form, field: str, missing: str) -> bytes:
 
 @router.get("/")
 async def home(request: Request):
-    return render(request, "home.html")
+    """The contest, its candidates and its timetable (the calendar's dates, what is due and from whom)."""
+    contest = service(request).contest
+    timetable = events(contest.calendar, contest.position, [body.name for body in contest.register]) if contest.calendar else []
+    return render(request, "home.html", timetable=timetable)
 
 
 @router.get("/upload")
