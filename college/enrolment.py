@@ -28,12 +28,12 @@ from pydantic import AwareDatetime, Field, ValidationError
 
 from college.contest import Contest, Member
 from college.errors import CollegeError
+from college.events import PASSKEY_ENROLLED as ENROLLED
 from college.model import Identifier, Model
 from college.signing import canonical, ed25519_public, public_text, sign, verify
 
 FORMAT = "college-passkey-enrolment/1"
 LIFETIME = timedelta(minutes=15)  # to enrol with; the statement stays good evidence afterwards
-ENROLLED = "passkey-enrolled"
 
 
 class EnrolmentStatement(Model):

@@ -26,6 +26,11 @@ REFERRED = "referred"
 COUNTED = "counted"
 CONTRIBUTION = "contribution"
 DECLARED = "declared"
+# The web service's committee actions (college/service/, college/enrolment.py; issue 16).
+PASSKEY_ENROLLED = "passkey-enrolled"
+SIGNED_IN = "signed-in"
+DECISION_PROPOSED = "decision-proposed"
+COUNT_STARTED = "count-started"
 # Selection meetings (college/meeting/record.py, seed 000 I.iv).
 MEETING_OPENED = "meeting-opened"
 MEETING_ROUND = "meeting-round"
@@ -45,6 +50,10 @@ EVENTS: dict[str, str] = {
     COUNTED: "the count sealed its result to the declaration key; the sealed object's hash",
     CONTRIBUTION: "a committee member contributed a share to open the sealed result",
     DECLARED: "the result was declared; the declaration's hash",
+    PASSKEY_ENROLLED: "a committee member's passkey enrolled, bound by their signed statement",
+    SIGNED_IN: "a committee member signed in to the web service with their passkey",
+    DECISION_PROPOSED: "a committee member proposed a decision for the committee to sign in the web service",
+    COUNT_STARTED: "a committee member started the count from the web service",
     MEETING_OPENED: "a selection meeting opened, with the selection file it counts",
     MEETING_ROUND: "one round of a selection meeting's tellers' tally",
 }

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from college.ceremony import Contribution, verify_contribution
 from college.contest import Member
 from college.errors import CollegeError
-from college.events import ADMITTED, COUNTED
+from college.events import ADMITTED, CONTRIBUTION, COUNT_STARTED, COUNTED
 from college.procedure import counting_returns, open_ties
 from college.service.api import committee_status
 from college.service.web import Problem, render, service, session
@@ -25,7 +25,6 @@ from college.service.security import CSRF_COOKIE, SESSION_COOKIE, same
 from college.service.work import run_count, run_declaration
 
 router = APIRouter(prefix="/committee", include_in_schema=False)
-CONTRIBUTION = "contribution"
 
 
 def member_of(request: Request) -> Member:
@@ -192,7 +191,7 @@ async def start_count(request: Request):
     if any(e.event == COUNTED for e in svc.entries()):
         raise Problem(409, "the count has already sealed its result", "count")
     if svc.count.start(run_count, svc.config.contest_file, svc.store.uri):
-        svc.ledger.append("count-started", ids={"member": member.id}, reasons=[f"{member.name} started the count"])
+        svc.ledger.append(COUNT_STARTED, ids={"member": member.id}, reasons=[f"{member.name} started the count"])
     return _back(request)
 
 

@@ -29,13 +29,13 @@ from college.decisions import (
     record_decision,
 )
 from college.errors import CollegeError
+from college.events import DECISION_PROPOSED as PROPOSED
 from college.procedure import open_ties
 from college.service.web import Problem, service
 from college.service.committee import _acting, _answered, _browser, _json, member_of
 from college.signing import digest
 
 router = APIRouter(prefix="/committee/decisions", include_in_schema=False)
-PROPOSED = "decision-proposed"
 KINDS = ("admit", "proceed", "tie")
 
 

@@ -38,13 +38,13 @@ from college.contest import Member
 from college.contest import Contest
 from college.enrolment import ENROLLED, check_enrolment_token, fingerprint
 from college.errors import CollegeError
+from college.events import SIGNED_IN
 from college.ledger import Ledger
 from college.signing import digest
 from college.store import Store
 
 PREFIX = "passkeys"
 CHALLENGE_SECONDS = 120
-SIGNED_IN = "signed-in"
 
 
 @dataclass
