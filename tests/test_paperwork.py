@@ -188,11 +188,12 @@ def test_the_nec_report_can_list_the_delegates_and_the_public_report_never_does(
     from datetime import UTC, datetime
 
     from college.count.rules import count
-    from college.declaration import build_declaration, parse_contest, write_declaration
+    from college.declaration import parse_contest, write_declaration
+    from tests.helpers import declare
     from tests.test_reports import small_profiles
 
     text = CONTEST_FILE.read_text(encoding="utf-8")
-    declaration = build_declaration(
+    declaration = declare(
         contest_file=text, result=count(parse_contest(text), small_profiles()), profiles=small_profiles(),
         declared_at=datetime(2026, 7, 4, 14, 0, tzinfo=UTC), declared_by=["Chair"],
         sealed_result_digest="a" * 64, ledger_head="b" * 64,
