@@ -83,6 +83,13 @@ def clean_errors(command):
     return run
 
 
+def table_or_json(format: str) -> str:
+    """The --format every listing command takes."""
+    if format not in ("table", "json"):
+        raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
+    return format
+
+
 StoreOption = Annotated[
     str | None,
     typer.Option(

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from college.cli.application import app, clean_errors, out
+from college.cli.application import app, clean_errors, out, table_or_json
 from college.contest import load_contest
 from college.count.rules import count as count_college
 from college.count.rules import parts_of
@@ -55,8 +55,7 @@ def count(
     ] = None,
 ) -> None:
     """Count profiles you already hold: verification, history, dry runs."""
-    if format not in ("table", "json"):
-        raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
+    table_or_json(format)
     contest = load_contest(contest_file)
     files = parse_sections(section)
     known = [part for s in contest.sections for part in parts_of(contest, s)]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from college.cli.application import app, clean_errors, out
+from college.cli.application import app, clean_errors, out, table_or_json
 from college.contest import load_contest
 from college.electorate import check, read_roll
 
@@ -22,10 +22,7 @@ def electorate(
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """Check a roll against each voter category's freeze date and registration window."""
-    from college.errors import CollegeError
-
-    if format not in ("table", "json"):
-        raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
+    table_or_json(format)
     contest = load_contest(contest_file)
     checked = check(contest, read_roll(roll))
     refused = checked.refused_by_category()

@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from college.cli.application import app, clean_errors, out
-from college.errors import CollegeError
+from college.cli.application import app, clean_errors, out, table_or_json
 from college.history import Example, Figure, compare, count_example, examples, find_example
 
 ExamplesOption = Annotated[
@@ -36,8 +35,7 @@ def history(
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """List the history examples, or count one and set every published figure beside the count's."""
-    if format not in ("table", "json"):
-        raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
+    table_or_json(format)
     if contest is None:
         _list(examples(folder), format)
         return

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from college.cli.application import app, clean_errors, out
+from college.cli.application import app, clean_errors, out, table_or_json
 from college.errors import CollegeError, from_validation_error
 from college.meeting.ballot import PAPER_NAMES, PART_NAMES, Meeting, Tallies, Tally
 from college.meeting.record import enter_round, load_record, open_record
@@ -124,8 +124,7 @@ def show(
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """Every round so far, and what comes next."""
-    if format not in ("table", "json"):
-        raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
+    table_or_json(format)
     meeting, _ = load_record(store_from(record))
     if format == "json":
         sys.stdout.write(json.dumps(meeting.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")

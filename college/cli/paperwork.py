@@ -10,10 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.application import app, clean_errors, out
+from college.cli.application import app, clean_errors, out, table_or_json
 from college.contest import load_contest
 from college.delegates import delegate_list, read_registrations, report_tables
-from college.errors import CollegeError
 from college.membership import check_roll, read_roll
 from college.timetable import RULES, breaches, ics, of
 
@@ -93,8 +92,7 @@ def delegates(
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """The delegates to the Electoral College meeting and the fees each body owes (item 22)."""
-    if format not in ("table", "json"):
-        raise CollegeError(f"--format takes table or json, got {format!r}", field="--format")
+    table_or_json(format)
     contest = load_contest(contest_file)
     listed = delegate_list(contest, read_registrations(registrations), str(registrations))
     if format == "json":

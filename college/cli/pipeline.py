@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.application import StoreOption, app, clean_errors, out, quiet_prefect_tracebacks, read_contest
+from college.cli.application import StoreOption, app, clean_errors, out, quiet_prefect_tracebacks, read_contest, table_or_json
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.ingest import inbox_key, receipt_key, status
@@ -176,8 +176,7 @@ def status_command(
 ) -> None:
     """Where every returning body stands: procedure only (received, accepted, rejected and why,
     superseded, late, admitted, missing). No figures."""
-    if format not in ("table", "json"):
-        raise CollegeError(f"--format must be table or json, got {format!r}", field="--format")
+    table_or_json(format)
     contest = load_contest(contest_file)
     where = store_from(store or None, default=contest.store)
     require_store(where)
