@@ -125,12 +125,13 @@ def run(label: str, postgres: bool, workers: int, returns: int, bodies: int, cli
 
 
 def _service(place, account, college, store, folder, returns):
-    """`college serve --ingest deployment` with the service's keys; an upload is a POST to its API."""
+    """The public door, `college serve --ingest deployment --no-committee`, with the service's keys; an upload
+    is a POST to its API."""
     port = free_port()
     service = place.start(
         "service",
         [str(BIN / "college"), "serve", str(college.contest_file), "--store", store.uri, "--host", "127.0.0.1",
-         "--port", str(port), "--ingest", "deployment", "--uploads-per-minute", str(10 * returns),
+         "--port", str(port), "--ingest", "deployment", "--no-committee", "--uploads-per-minute", str(10 * returns),
          "--requests-per-minute", str(10 * returns), "--publish", str(folder / "public")],
         place.env | account.environment("service") | {"COLLEGE_RECEIPT_PUBLIC_KEY": public_text(college.receipt_key)},
     )

@@ -16,12 +16,13 @@ CHECKPOINTS = "checkpoints"  # the party scrutineer's signed checkpoints of the 
 CONTESTS = "contests"  # each anchored contest file, under its SHA-256
 DECISIONS = "decisions"  # the committee's signed decisions, under the SHA-256 of their bytes
 CONTRIBUTIONS = "contributions"  # the members' contributions, by sealed result and member
+PASSKEYS = "passkeys"  # each committee member's enrolled passkeys, with the signed statement binding each
 # Selection meetings (college/meeting/record.py).
 SELECTIONS = "meeting/selection"  # the selection file counted
 OPENINGS = "meeting/opening"  # how the meeting opened: who was present
 TALLIES = "meeting/tallies"  # each round's tellers' tally
 
 FOLDERS = (
-    INBOX, RECEIVED, RECEIPTS, LEDGER, SEALED, DECLARATIONS, CHECKPOINTS, CONTESTS, DECISIONS, CONTRIBUTIONS,
+    INBOX, RECEIVED, RECEIPTS, LEDGER, SEALED, DECLARATIONS, CHECKPOINTS, CONTESTS, DECISIONS, CONTRIBUTIONS, PASSKEYS,
     SELECTIONS, OPENINGS, TALLIES,
 )

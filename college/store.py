@@ -55,6 +55,10 @@ class NotInStore(CollegeError):
     """No object under that key."""
 
 
+class StoreRefused(CollegeError):
+    """The store would not do what was asked (S3 said no: these credentials may not, or it failed)."""
+
+
 def check_key(key: str) -> str:
     parts = key.split("/")
     if key.startswith(INBOX_PREFIX) and len(parts) > 1 and all(_INBOX_SEGMENT.match(part) for part in parts[1:]):
@@ -303,14 +307,14 @@ class S3Store(Store):
                 if code in ANSWERS:
                     raise
                 if code not in RETRY_CODES:
-                    raise CollegeError(f"S3 refused {operation}: {code}", file=self.uri, field=params.get("Key")) from None
+                    raise StoreRefused(f"S3 refused {operation}: {code}", file=self.uri, field=params.get("Key")) from None
                 if last:
-                    raise CollegeError(
+                    raise StoreRefused(
                         f"S3 answered {code} after {self.attempts} attempts", file=self.uri, field=params.get("Key")
                     ) from None
             except (ConnectionError, HTTPClientError):  # timeouts and dropped connections
                 if last:
-                    raise CollegeError(
+                    raise StoreRefused(
                         f"S3 did not answer after {self.attempts} attempts", file=self.uri, field=params.get("Key")
                     ) from None
             except NoCredentialsError:

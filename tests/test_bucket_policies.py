@@ -25,6 +25,7 @@ from college.folders import (
     DECLARATIONS,
     INBOX,
     LEDGER,
+    PASSKEYS,
     RECEIPTS,
     RECEIVED,
     SEALED,
@@ -36,13 +37,13 @@ from tests.topology import BUCKET, POLICIES, ROLES, Account, Topology, policy, s
 
 PIPELINE = "college-pipeline"
 # The store's folders, as the code names them.
-FOLDERS = (INBOX, RECEIVED, LEDGER, CHECKPOINTS, RECEIPTS, SEALED, DECLARATIONS, CONTESTS, CONTRIBUTIONS, DECISIONS)
+FOLDERS = (INBOX, RECEIVED, LEDGER, CHECKPOINTS, RECEIPTS, SEALED, DECLARATIONS, CONTESTS, CONTRIBUTIONS, DECISIONS, PASSKEYS)
 # What each role may put, written out here (issue 17 and the folders' writers), not read from the
 # documents under test; every role reads everything (what it reads is sealed or procedure).
 MAY_PUT = {
     "service": {"inbox"},
     "workers": {"received", "ledger", "checkpoints", "receipts", "sealed", "declarations", "contests"},
-    "committee": {"contributions", "decisions", "ledger", "checkpoints"},
+    "committee": {"contributions", "decisions", "passkeys", "ledger", "checkpoints"},
 }
 
 

@@ -89,13 +89,13 @@ class Run:
         self.place.deploy(self.contest_file, self.folder)
 
     def serve(self) -> None:
-        """`college serve --ingest deployment` with the service's own keys (docs/roles/deploying.md, section 6)."""
+        """The public door, `college serve --ingest deployment --no-committee`, with the service's own keys
+        (docs/roles/deploying.md, section 6)."""
         port = free_port()
         service = self.place.start(
             "service",
             [str(BIN / "college"), "serve", str(self.contest_file), "--store", self.store.uri, "--host", "127.0.0.1",
-             "--port", str(port), "--ingest", "deployment", "--ceremony", str(self.folder / "ceremony.json"),
-             "--publish", str(self.folder / "public")],
+             "--port", str(port), "--ingest", "deployment", "--no-committee", "--publish", str(self.folder / "public")],
             self.place.env | self.place.account.environment("service"),
         )
         self.url = f"http://127.0.0.1:{port}"

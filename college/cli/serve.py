@@ -37,6 +37,10 @@ def serve(
     max_upload_bytes: Annotated[int, typer.Option("--max-upload-bytes", help="the largest upload accepted")] = 64 * 2**20,
     uploads_per_minute: Annotated[int, typer.Option("--uploads-per-minute", help="uploads allowed per client per minute")] = 120,
     requests_per_minute: Annotated[int, typer.Option("--requests-per-minute", help="other requests allowed per client per minute")] = 600,
+    committee: Annotated[
+        bool, typer.Option("--committee/--no-committee", help="serve the committee's pages (sign-in, dashboard, decisions); "
+                           "a public door that may put only into the inbox runs with --no-committee (docs/roles/deploying.md)")
+    ] = True,
 ) -> None:
     """Run the count's web service: uploads and receipts, the committee's dashboard, the public pages."""
     if ingest not in ("embedded", "deployment"):
@@ -50,7 +54,7 @@ def serve(
     config = Config(
         contest_file=contest_file, store=store, public_url=(public_url or f"http://localhost:{port}").rstrip("/"),
         ingest=ingest, ceremony_file=ceremony, publish_dir=publish,
-        limits=Limits(max_upload_bytes, uploads_per_minute, requests_per_minute),
+        limits=Limits(max_upload_bytes, uploads_per_minute, requests_per_minute), committee=committee,
     )
     application = create_app(config)
     service = application.state.service

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from college.service.security import Guard
+from college.store import StoreRefused
 from college.service.state import Config, Service
 from college.service.web import Problem, render
 
@@ -78,6 +79,13 @@ def create_app(config: Config) -> FastAPI:
         where = ".".join(str(p) for p in (error.errors()[0].get("loc") or ())) if error.errors() else "request"
         return await problem(request, Problem(400, f"{where}: not a valid value", "request"))
 
+    @app.exception_handler(StoreRefused)
+    async def store_refused(request: Request, error: StoreRefused):
+        log.error("the store refused a write or read on %s", request.url.path)  # S3's answer is the operator's, in its log
+        return await problem(request, Problem(
+            503, "the store would not do this: this service's credentials may not write there, or the store is "
+                 "unavailable (docs/roles/deploying.md, the bucket's policies)", "store"))
+
     @app.exception_handler(Exception)
     async def defect(request: Request, error: Exception):
         log.error("unexpected %s on %s", type(error).__name__, request.url.path)  # never the error's text
@@ -88,8 +96,9 @@ def create_app(config: Config) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.include_router(committee.router)
-    app.include_router(decisions.router)
+    if config.committee:  # a public door run with the service's keys leaves these to the committee's own instance
+        app.include_router(committee.router)
+        app.include_router(decisions.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(Guard, limits=config.limits)
     return app

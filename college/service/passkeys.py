@@ -34,16 +34,15 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from college.contest import Member
-from college.contest import Contest
+from college.contest import Contest, Member
 from college.enrolment import ENROLLED, check_enrolment_token, fingerprint
 from college.errors import CollegeError
 from college.events import SIGNED_IN
+from college.folders import PASSKEYS
 from college.ledger import Ledger
 from college.signing import digest
 from college.store import Store
 
-PREFIX = "passkeys"
 CHALLENGE_SECONDS = 120
 
 
@@ -140,7 +139,7 @@ class Passkeys:
             "sign_count": made.sign_count, "enrolment": made.enrolment, "enrolled_at": datetime.now(UTC).isoformat(),
         }
         credential_hash = digest(made.credential_id)
-        self.store.put(f"{PREFIX}/{member.id}/{credential_hash}.json", json.dumps(record).encode())
+        self.store.put(f"{PASSKEYS}/{member.id}/{credential_hash}.json", json.dumps(record).encode())
         self.ledger.append(
             ENROLLED, ids={"member": member.id, "credential": credential_hash, "passkey": fingerprint(made.public_key)},
             reasons=[f"{member.name} enrolled a passkey, bound by their signed statement"],
@@ -193,7 +192,7 @@ class Passkeys:
     def of(self, member_id: str) -> list[Credential]:
         """The member's enrolled passkeys, as the store keeps them."""
         found = []
-        for key in self.store.list(f"{PREFIX}/{member_id}/"):
+        for key in self.store.list(f"{PASSKEYS}/{member_id}/"):
             record = json.loads(self.store.get(key))
             found.append(self._credential(base64.b64decode(record["credential_id"])))
         return [c for c in found if c is not None]
@@ -243,7 +242,7 @@ class Passkeys:
             if raw_id in self._credentials:
                 return self._credentials[raw_id]
         key_hash = digest(raw_id)
-        for key in self.store.list(f"{PREFIX}/"):
+        for key in self.store.list(f"{PASSKEYS}/"):
             if key.endswith(f"/{key_hash}.json"):
                 record = json.loads(self.store.get(key))
                 found = Credential(record["member"], raw_id, base64.b64decode(record["public_key"]), record["sign_count"],

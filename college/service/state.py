@@ -37,6 +37,7 @@ class Config:
     publish_dir: Path = Path("published")
     limits: Limits = field(default_factory=lambda: Limits(upload_bytes=64 * 2**20, uploads_per_minute=120, requests_per_minute=600))
     ingest_interval: float = 60.0
+    committee: bool = True  # the committee's pages (sign-in, dashboard, decisions, contributions)
 
 
 def _read(path: Path) -> bytes:

@@ -57,6 +57,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
             "member": svc.contest.committee.member(current.member) if current and svc.contest.committee else None,
             "csrf": csrf_token(request),
             "is_declared": svc.declared() is not None,
+            "committee": svc.config.committee,
             **context,
         },
         status_code=status,
