@@ -31,7 +31,7 @@ def served(tmp_path_factory, prefect_server):
     from prefect.settings import PREFECT_API_URL
 
     # No returns deadline: the committee may decide and count as soon as the returns are in
-    # (the dry run and tests/test_service_decisions.py exercise a deadline).
+    # (the dry run and tests/test_service_decisions.py, which admits a late return, exercise a deadline).
     world = make_world(tmp_path_factory.mktemp("service-committee"), None)
     server = start_server(world, environment={"PREFECT_API_URL": PREFECT_API_URL.value()})
     yield world, server
