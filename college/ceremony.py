@@ -73,6 +73,7 @@ CEREMONY_FORMAT = "college-ceremony-v1"
 CONTRIBUTION_FORMAT = "college-contribution-v1"
 # Domains: what each sealed or signed thing is for, so none can be passed off as another.
 SHARE_DOMAIN = "college-share-v1"
+STORED_CONTRIBUTION_DOMAIN = "college-stored-contribution-v1"
 WRAP_DOMAIN = "college-declaration-key-v1"
 RESULT_DOMAIN = "college-result-v1"
 DECLARE = "declare"
@@ -572,13 +573,33 @@ def contribution_key(sealed_hash: str, member: str) -> str:
     return f"{CONTRIBUTIONS}/{sealed_hash}/{member}.json"
 
 
-def stored_contributions(store, entries) -> list[Contribution]:
-    """The contributions the members put into the store for the sealed result the count recorded last."""
+def _stored_info(contest_id: str) -> bytes:
+    return f"{STORED_CONTRIBUTION_DOMAIN}:{contest_id}".encode()
+
+
+def seal_contribution(data: bytes, contest: Contest) -> bytes:
+    """A contribution as `--to-store` keeps it: sealed to the count key. Every role reads the bucket,
+    and a quorum of shares in clear would open the result before the declaration; sealed, only the
+    workers that run the declaration (which hold the count key) open them."""
+    if not contest.count_public_key:
+        raise CollegeError("the contest names no count key to seal the contribution to", field="count_public_key")
+    return seal(data, x25519_public(contest.count_public_key, field="count_public_key"), _stored_info(contest.id))
+
+
+def stored_contributions(store, entries, contest: Contest, count_key: X25519PrivateKey) -> list[Contribution]:
+    """The contributions the members put into the store for the sealed result the count recorded last,
+    each opened with the count key."""
     counted = [e for e in entries if e.event == "counted"]
     if not counted:
         raise CollegeError("nothing to declare: the count has not sealed a result yet (`college tally`)", field="ledger")
     prefix = f"{CONTRIBUTIONS}/{counted[-1].object_hash}/"
-    found = [strict_json.parse(Contribution, store.get(key), file=key) for key in store.list(prefix)]
+    found = []
+    for key in store.list(prefix):
+        opened = unseal(store.get(key), count_key, _stored_info(contest.id))
+        if opened is None:
+            raise CollegeError("does not open with the count key: put it with `college ceremony contribute --to-store`",
+                               file=key)
+        found.append(strict_json.parse(Contribution, opened, file=key))
     if not found:
         raise CollegeError("no contribution given and none in the store for the sealed result "
                            "(`college ceremony contribute --to-store`)", field="--contribution")

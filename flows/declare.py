@@ -45,7 +45,7 @@ from college.reports.tables import build_report, statement_markdown
 from college.signing import canonical, digest
 from college.store import Store, store_from
 from college.tally import read_tally
-from flows.secrets import receipt_key
+from flows.secrets import count_key, receipt_key
 from flows.tasks import embargoed
 
 def sealed_result_hash(ledger: Ledger) -> str:
@@ -127,7 +127,8 @@ def declare(
     check_contest(ledger, contest, Path(contest_file).read_bytes(), contest_file)
     check_recorded_decisions(ledger, contest)
     sealed_hash = sealed_result_hash(ledger)
-    shares = [load_contribution(path) for path in contributions] if contributions else stored_contributions(where, ledger.entries())
+    shares = ([load_contribution(path) for path in contributions] if contributions
+              else stored_contributions(where, ledger.entries(), contest, count_key()))
     # Before anything is opened: a bad contribution is named, fewer than the quorum refused
     # (procedure only, so these errors may be shown, unlike anything inside the embargoed step).
     key = open_declaration_key(ceremony, shares, result_hash=sealed_hash)

@@ -32,14 +32,18 @@ from college.ceremony import (
     open_share,
     parse_count_key,
     seal_result,
+    load_ceremony,
     load_contribution,
+    stored_contributions,
     verify_contribution,
     verify_record,
 )
 from college.cli import app
+from college.anchor import check_contest
 from college.contest import Committee, Contest, load_contest
 from college.dry_run.rehearsal import dry_run_committee
 from college.errors import CollegeError
+from college.folders import CONTRIBUTIONS
 from college.ledger import Ledger
 from college.store import LocalStore
 from college.signing import canonical, digest, private_text, public_text, sign
@@ -345,24 +349,35 @@ def test_the_count_key_reads_from_pem_or_base64_and_never_shows_in_an_error():
 # --- the commands -------------------------------------------------------------------------
 
 
-def test_the_ceremony_from_the_command_line(tmp_path: Path):
-    runner = CliRunner()
-    env = {"COLLEGE_KEY_PASSPHRASE": "correct horse"}
+PASSPHRASE = {"COLLEGE_KEY_PASSPHRASE": "correct horse"}
+
+
+def _committee_of_three(tmp_path: Path, runner: CliRunner, count_key: X25519PrivateKey | None = None) -> tuple[Path, str]:
+    """The smallest contest with a committee of three (quorum 2) made by `committee keygen`, and
+    the key ceremony held for it (`ceremony run`, into ceremony.json): the contest file's path and
+    what the ceremony printed."""
     entries = ["", "[committee]", "quorum = 2"]
     for member_id in ("gs", "chair", "vice"):
         made = runner.invoke(
             app,
             ["committee", "keygen", "--id", member_id, "--name", f"Name {member_id}", "--role", "a role", "--out-dir", str(tmp_path)],
-            env=env,
+            env=PASSPHRASE,
         )
         assert made.exit_code == 0, made.output
         entries += made.stdout.splitlines()  # standard output is the contest file's entry, and nothing else
     contest_file = tmp_path / "contest.toml"
-    contest_file.write_text(SMALLEST.read_text() + "\n".join(entries) + "\n")
-
+    top = [f'count_public_key = "{public_text(count_key)}"'] if count_key else []
+    contest_file.write_text("\n".join(top) + "\n" + SMALLEST.read_text() + "\n".join(entries) + "\n")
     held = runner.invoke(app, ["ceremony", "run", str(contest_file), "--out", str(tmp_path / "ceremony.json")])
     assert held.exit_code == 0, held.output
-    assert "quorum 2 of 3" in held.output and "written into" in held.output
+    return contest_file, held.output
+
+
+def test_the_ceremony_from_the_command_line(tmp_path: Path):
+    runner = CliRunner()
+    env = PASSPHRASE
+    contest_file, held = _committee_of_three(tmp_path, runner)
+    assert "quorum 2 of 3" in held and "written into" in held
     contest = load_contest(contest_file)
     ceremony = Ceremony.model_validate_json((tmp_path / "ceremony.json").read_text())
     check_ceremony(ceremony, contest)
@@ -407,3 +422,38 @@ def test_the_ceremony_from_the_command_line(tmp_path: Path):
     )
     assert wrong.exit_code == 2 and "the share of Name chair (chair) does not open" in wrong.output
     assert "Traceback" not in wrong.output and not (tmp_path / "chair.json").exists()
+
+
+def test_a_contribution_put_into_the_store_is_sealed_to_the_count_key(tmp_path: Path):
+    """`--to-store` keeps the contribution sealed: every role reads the bucket, and a quorum of shares
+    in clear would open the result before the declaration. The declaration opens them with the count key."""
+    runner = CliRunner()
+    count_key = X25519PrivateKey.generate()
+    contest_file, _ = _committee_of_three(tmp_path, runner, count_key)
+    contest = load_contest(contest_file)
+    store = LocalStore(tmp_path / "store")
+    ledger = Ledger(store)
+    check_contest(ledger, contest, contest_file.read_bytes(), str(contest_file))
+    sealed = seal_result(RESULT, contest, load_ceremony(tmp_path / "ceremony.json").declaration_public_key)
+    store.put_content("sealed", sealed)
+    ledger.append("counted", object_hash=digest(sealed))
+    for member_id in ("gs", "vice"):
+        keys = ["--signing-key", str(tmp_path / f"{member_id}.signing.key"), "--share-key", str(tmp_path / f"{member_id}.share.key")]
+        given_ = runner.invoke(
+            app,
+            ["ceremony", "contribute", str(tmp_path / "ceremony.json"), "--member", member_id, *keys, "--store", str(store.root),
+             "--to-store", "--out", str(tmp_path / f"{member_id}.json")],
+            env=PASSPHRASE,
+        )
+        assert given_.exit_code == 0 and "sealed to the count key" in given_.output, given_.output
+
+    mine = {m: load_contribution(tmp_path / f"{m}.json") for m in ("gs", "vice")}
+    kept = [store.get(key) for key in store.list(f"{CONTRIBUTIONS}/")]
+    assert len(kept) == 2
+    for data in kept:
+        assert not any(c.share.encode() in data or base64.b64decode(c.share) in data for c in mine.values())
+    opened = stored_contributions(store, Ledger(store).entries(), contest, count_key)
+    assert {c.statement.member: c for c in opened} == mine
+    open_declaration_key(load_ceremony(tmp_path / "ceremony.json"), opened, result_hash=digest(sealed))
+    with pytest.raises(CollegeError, match="does not open with the count key"):
+        stored_contributions(store, Ledger(store).entries(), contest, X25519PrivateKey.generate())

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from college.ceremony import contribution_key
+from college.ceremony import contribution_key, seal_contribution
 from college.declaration import Declaration
 from college.events import RECEIVED
 from college.folders import INBOX, RECEIPTS
@@ -150,7 +150,7 @@ class Run:
         # as `college ceremony contribute --to-store` does; the declaration deployment takes them from there.
         members = S3Store(self.bucket, client=self.place.account.client("committee"))
         for path in _contribute(self.world, self.folder / "contributions", sealed):
-            members.put(contribution_key(sealed, path.stem), path.read_bytes())
+            members.put(contribution_key(sealed, path.stem), seal_contribution(path.read_bytes(), self.contest))
         self.run_deployment("declare/declare")
         declared = next(e for e in Ledger(self.store).entries() if e.event == "declared")
         return Declaration.model_validate_json(self.store.get(f"declarations/{declared.object_hash}"))

@@ -12,8 +12,10 @@ import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from college.anchor import anchored_contest
 from college.ceremony import (
     DECLARE,
+    MemberKeys,
     add_declaration_key,
     check_contributions,
     contribute,
@@ -24,12 +26,12 @@ from college.ceremony import (
     contribution_key,
     open_share,
     open_declaration_key,
+    seal_contribution,
 )
 from college.ledger import Ledger
 from college.preconditions import sealed_result, set_up_store
 from college.store import store_from
 from college.cli.application import StoreOption, app, clean_errors, err, out, passphrase
-from college.ceremony import MemberKeys
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.model import Model
@@ -146,19 +148,23 @@ def contribute_command(
     ] = None,
     purpose: Annotated[str, typer.Option("--purpose", help="what you authorise")] = DECLARE,
     store: StoreOption = None,
-    to_store: Annotated[bool, typer.Option("--to-store", help="also put it into the store, for the declare deployment")] = False,
+    to_store: Annotated[
+        bool, typer.Option("--to-store", help="also put it into the store, sealed to the count key, for the declare deployment")
+    ] = False,
 ) -> None:
     """Open your share of the declaration key and sign your contribution to opening the sealed result the
     store holds (the hash is checked against it at once). The passphrase comes from COLLEGE_KEY_PASSPHRASE
     or a prompt."""
     ceremony = load_ceremony(ceremony_file)
     bound = _result_hash(result, result_hash)
-    where = None
+    where, anchored = None, None
     if purpose == DECLARE:
         if not store:
             raise CollegeError("give --store (or COLLEGE_STORE): the sealed result is checked against the store", field="--store")
         where = store_from(store)
-        counted = sealed_result(Ledger(where).entries(), where)
+        ledger = Ledger(where)
+        counted = sealed_result(ledger.entries(), where)
+        anchored = anchored_contest(ledger)
         if bound is not None and bound != counted:
             raise CollegeError(f"is not the sealed result the count recorded ({counted[:16]}...): a typo?", field="--result-hash")
         bound = counted
@@ -172,8 +178,10 @@ def contribute_command(
     out.print(f"contribution of {who.name} ({who.id}) to open {bound[:16] if bound else 'the result'}... written to {out_file}",
               markup=False, soft_wrap=True)
     if to_store and where is not None:
-        where.put(contribution_key(bound, member), out_file.read_bytes())
-        out.print(f"and put into {where.uri} for the declaration", markup=False, soft_wrap=True)
+        if anchored is None:
+            raise CollegeError("the store holds no anchored contest file, so no count key to seal to", file=where.uri)
+        where.put(contribution_key(bound, member), seal_contribution(out_file.read_bytes(), anchored[0]))
+        out.print(f"and put into {where.uri} for the declaration, sealed to the count key", markup=False, soft_wrap=True)
     out.print("it holds your share: hand it only to the declaration, never publish it", markup=False, soft_wrap=True)
 
 

@@ -61,7 +61,7 @@ def declare(
     store: StoreOption = None,
 ) -> None:
     """Open the sealed result with a quorum's contributions, declare it, print who is elected, and publish the reports."""
-    from flows.secrets import receipt_key
+    from flows.secrets import count_key, receipt_key
 
     contest, data = read_contest(contest_file)
     where = store_from(store or None, default=contest.store)
@@ -69,7 +69,7 @@ def declare(
     receipt_key()
     ledger = Ledger(where)
     paths = [str(p) for p in contribution] if contribution else None
-    shares = [load_contribution(p) for p in paths] if paths else stored_contributions(where, ledger.entries())
+    shares = [load_contribution(p) for p in paths] if paths else stored_contributions(where, ledger.entries(), contest, count_key())
     before_declare(contest, data, str(contest_file), ledger, record, shares)
     from flows.declare import declare as declare_flow
 
