@@ -107,21 +107,35 @@ def run(label: str, postgres: bool, workers: int, returns: int, bodies: int, cli
         ids = body_ids(bodies)
         sealed = [college.sealed(ids[n % bodies]) for n in range(returns)]
         with Peaks(place.processes) as peaks:
-            started = time.perf_counter()
+            started, wall_started = time.perf_counter(), time.time()
             with ThreadPoolExecutor(clients) as pool:
                 list(pool.map(upload, sealed))
             uploaded = time.perf_counter()
             shas = {digest(data) for data in sealed}
             wait_for("every receipt", lambda: len(store.list(f"{RECEIPTS}/")) >= len(shas), 3600, 1.0)
             receipted = time.perf_counter()
-        ingest_runs = place.api("POST", "/flow_runs/filter", {"flows": {"name": {"any_": ["ingest"]}}, "limit": 200})
+        first_run = place.api("POST", "/flow_runs/filter", {
+            "flows": {"name": {"any_": ["ingest"]}}, "flow_runs": {"start_time": {"is_null_": False}},
+            "sort": "START_TIME_ASC", "limit": 1})
+        began = datetime.fromisoformat(first_run[0]["start_time"]).timestamp() if first_run else None
         return {
             "label": label, "uploads_s": uploaded - started, "receipts_s": receipted - started,
-            "runs": sorted(r["state"]["type"] for r in ingest_runs),
+            "first_run_s": began - wall_started if began else None, "runs": _ingest_runs(place),
             "own": peaks.own, "child": peaks.child,
         }
     finally:
         place.stop()
+
+
+def _ingest_runs(place) -> dict[str, int]:
+    """How many ingest runs the upload events made, by state, when the last receipt was issued."""
+    counts = {}
+    for state in ("COMPLETED", "RUNNING", "PENDING", "SCHEDULED", "CANCELLED", "CANCELLING", "CRASHED", "FAILED"):
+        found = place.api("POST", "/flow_runs/count", {"flows": {"name": {"any_": ["ingest"]}},
+                                                      "flow_runs": {"state": {"type": {"any_": [state]}}}})
+        if found:
+            counts[state.lower()] = found
+    return counts
 
 
 def _service(place, account, college, store, folder, returns):
@@ -184,9 +198,9 @@ def main() -> None:
 
 def show(result: dict) -> None:
     """Each configuration's figures as soon as it is done."""
-    runs = {state: result["runs"].count(state) for state in sorted(set(result["runs"]))}
+    runs = ", ".join(f"{n} {state}" for state, n in result["runs"].items())
     print(f"\n{result['label']}: uploads {result['uploads_s']:.1f} s; every receipt {result['receipts_s']:.1f} s "
-          f"after the first upload; ingest runs {runs}")
+          f"after the first upload; the first ingest run began {result['first_run_s']:.1f} s after it; ingest runs: {runs}")
     for name in sorted(result["own"]):
         child = result["child"].get(name)
         extra = f" (largest process it started: {child / 1024:.0f} MiB)" if child else ""
