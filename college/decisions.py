@@ -318,6 +318,7 @@ def check_recorded_decisions(ledger: Ledger, contest: Contest) -> None:
     an amendment) that is not backed by a stored document a quorum signed: one appended by someone who
     could write to the store but holds no member's key is caught before anything counts it."""
     judges: dict[str, Contest] = {}
+    backed: dict[str, int] = {}  # each signed document and the one entry it backs
     current = None  # the contest file anchored when each decision was recorded: its committee took it
     for entry in ledger.entries():
         if entry.event == CONTEST and entry.once_key == CONTEST:
@@ -339,6 +340,26 @@ def check_recorded_decisions(ledger: Ledger, contest: Contest) -> None:
         problems = verify_decision(signed, judge)
         if signed.decision.kind == AMEND and not problems:
             current = entry.ids.get("to", current)
-        if problems or signed.decision.kind != entry.ids.get("kind"):
-            why = problems[0] if problems else "the document is not a decision of this kind"
-            raise CollegeError(f"a committee decision that does not hold: {why}", file=ledger.store.uri, field=where)
+        if not problems and not _decides(signed.decision, entry):
+            problems = ["the entry is not what the signed document decided"]
+        if not problems and sha in backed:
+            problems = [f"its signed document already backs ledger position {backed[sha]}"]
+        if problems:
+            raise CollegeError(f"a committee decision that does not hold: {problems[0]}", file=ledger.store.uri, field=where)
+        backed[sha] = entry.position
+
+
+def _decides(decision: Decision, entry: Entry) -> bool:
+    """Whether a ledger entry records what the signed decision decided: the same kind and the same
+    subject (so a document the members signed for one return cannot stand behind another's admission)."""
+    subject, ids = decision.subject, entry.ids
+    if ids.get("kind") != decision.kind:
+        return False
+    if decision.kind == "admit":
+        return entry.event == ADMITTED and (entry.object_hash, entry.body) == (subject.get("submission"), subject.get("body"))
+    if decision.kind == "proceed":
+        named = [ids[k] for k in sorted((k for k in ids if k.startswith("missing-")), key=lambda k: int(k.split("-")[1]))]
+        return entry.event == DECISION and ", ".join(named) == subject.get("missing")
+    if decision.kind == "tie":
+        return entry.event == DECISION and (ids.get("round"), ids.get("eliminate")) == (subject.get("round"), subject.get("eliminate"))
+    return entry.event == DECISION and (ids.get("from"), ids.get("to")) == (subject.get("from"), subject.get("to"))

@@ -248,6 +248,28 @@ def test_a_tail_cut_after_the_last_receipt_and_a_forged_decision_are_both_caught
         check_recorded_decisions(Ledger(store), decided.contest)
 
 
+def test_a_signed_decision_backs_only_the_entry_it_decided(decided):
+    """Someone who can write the store but holds no member's key cites a real signed decision
+    behind a forged entry: the admission of another return, or the same admission again."""
+    entries = decided.ledger().entries()
+    admission = next(e for e in entries if e.event == ADMITTED)
+    cited = {"kind": "admit", "decision": admission.ids["decision"], "decided-by": admission.ids["decided-by"]}
+    check_recorded_decisions(decided.ledger(), decided.contest)
+    other = next(e for e in entries if e.event == "accepted")
+    forged = Ledger(decided.store).append(ADMITTED, body=other.body, object_hash=other.object_hash,
+                                          reasons=["admitted by the committee"], ids=cited)
+    with pytest.raises(CollegeError, match=f"position {forged.position}.*not what the signed document decided"):
+        check_recorded_decisions(Ledger(decided.store), decided.contest)
+
+
+def test_a_signed_decision_cited_twice_is_caught(decided):
+    admission = next(e for e in decided.ledger().entries() if e.event == ADMITTED)
+    again = Ledger(decided.store).append(ADMITTED, body=admission.body, object_hash=admission.object_hash,
+                                         reasons=list(admission.reasons), ids=dict(admission.ids))
+    with pytest.raises(CollegeError, match=f"position {again.position}.*already backs ledger position {admission.position}"):
+        check_recorded_decisions(Ledger(decided.store), decided.contest)
+
+
 def test_a_checkpoint_signed_by_another_key_is_caught(decided):
     ledger = decided.ledger()
     Ledger(decided.store, signer=Ed25519PrivateKey.generate()).append("received")
