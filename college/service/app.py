@@ -19,9 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from college.service.security import Guard
-from college.store import StoreRefused
 from college.service.state import Config, Service
 from college.service.web import Problem, render
+from college.store import StoreRefused
 
 HERE = Path(__file__).parent
 log = logging.getLogger("college.service")
