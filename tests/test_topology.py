@@ -1,6 +1,8 @@
 """Beyond one machine, proven (issue 17): PostgreSQL, a Prefect server on it, a process work pool
 with two workers, moto's S3 server and the web service, each a real process on 127.0.0.1, set
-up as docs/deployment.md says, and a small contest taken end to end through them.
+up as docs/roles/deploying.md says, and a small contest taken end to end through them: uploads
+through the public door, ingest on both workers, then the count and the declaration started from
+the committee's own instance of the service and run as deployments.
 
 The checks: the ledger verifies with no event recorded twice; every receipt verifies; every
 uploaded byte string is in the store; the declared result equals an independent count of the
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -20,17 +23,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from college.ceremony import contribution_key, seal_contribution
+from college.enrolment import enrolment_token
 from college.declaration import Declaration
 from college.events import RECEIVED
-from college.folders import INBOX, RECEIPTS
+from college.folders import CONTRIBUTIONS, INBOX, RECEIPTS
 from college.folders import RECEIVED as RECEIVED_PREFIX
 from college.ledger import Ledger
 from college.receipts import verify_receipt
 from college.dry_run.rehearsal import Rehearsal, rehearse
 from college.signing import digest
 from college.store import S3Store
-from flows.dry_run import _contribute, checks
+from flows.dry_run import DECLARING_MEMBERS, _contribute, checks
+from tests.service_world import Visitor
 from tests.topology import BIN, POOL, Account, Topology, college, free_port, postgres_bin, wait_for
 
 pytestmark = [
@@ -99,14 +103,7 @@ class Run:
             self.place.env | self.place.account.environment("service"),
         )
         self.url = f"http://127.0.0.1:{port}"
-
-        def answers() -> bool:
-            try:
-                return httpx.get(f"{self.url}/", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for("the service", answers, 120, 0.3, service.log)
+        wait_for("the service", lambda: _answers(self.url), 120, 0.3, service.log)
 
     def upload(self, data: bytes) -> None:
         """A scrutineer's upload through the service's API: 202 once the bytes are kept."""
@@ -125,34 +122,48 @@ class Run:
         return [r for r in runs if r["parameters"].get("contest_file") == str(self.contest_file)
                 and (not states or r["state"]["type"] in states)]
 
-    def run_deployment(self, name: str, *params: str, timeout: float = 240) -> dict:
-        """`prefect deployment run`, then the run's state polled until it is final."""
-        args = ["deployment", "run", name]
-        for param in params:
-            args += ["--param", param]
-        said = self.place.prefect(*args)
-        run_id = next(line.split()[-1] for line in said.splitlines() if "UUID" in line)
-
-        def final():
-            run = self.place.api("GET", f"/flow_runs/{run_id}")
-            return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
-
-        run = wait_for(f"{name} run {run_id}", final, timeout, 0.5)
-        assert run["state"]["type"] == "COMPLETED", (name, run["state"])
-        return run
+    def committee_service(self) -> str:
+        """The committee's instance, `college serve --ingest deployment --ceremony ...`, with the committee's
+        keys and the party scrutineer's key from its Secret block (docs/roles/deploying.md, section 6).
+        Its address is `localhost`, the name the members' passkeys are bound to."""
+        port = free_port()
+        service = self.place.start(
+            "committee-service",
+            [str(BIN / "college"), "serve", str(self.contest_file), "--store", self.store.uri, "--host", "127.0.0.1",
+             "--port", str(port), "--ingest", "deployment", "--ceremony", str(self.folder / "ceremony.json"),
+             "--publish", str(self.folder / "committee-public")],
+            self.place.env | self.place.account.environment("committee") | {"COLLEGE_RECEIPT_KEY_BLOCK": RECEIPT_KEY_BLOCK},
+        )
+        url = f"http://localhost:{port}"
+        wait_for("the committee's service", lambda: _answers(url), 120, 0.3, service.log)
+        return url
 
     def count_and_declare(self) -> Declaration:
-        """After the deadline: the count deployment, three members' contributions, the declaration deployment."""
+        """After the deadline, through the committee's instance of the service: a quorum of members sign in
+        with their passkeys, one starts the count (the count deployment runs on a worker), each hands in
+        their contribution, and at the quorum the service puts them into the bucket sealed to the count
+        key and runs the declaration deployment."""
+        url = self.committee_service()
+        members = {member: Visitor(url) for member in DECLARING_MEMBERS}
+        for member, visitor in members.items():
+            visitor.enrol_and_sign_in(_Tokens(self.world, self.contest), member)
         wait_for("the returns deadline", lambda: datetime.now(UTC) > self.deadline + timedelta(seconds=1), 120, 0.2)
-        self.run_deployment("count/count")
-        sealed = next(e.object_hash for e in Ledger(self.store).entries() if e.event == "counted")
-        # Each member of the quorum puts a contribution into the store with the committee's keys,
-        # as `college ceremony contribute --to-store` does; the declaration deployment takes them from there.
-        members = S3Store(self.bucket, client=self.place.account.client("committee"))
+        first = members[DECLARING_MEMBERS[0]]
+        started = first.post("/committee/count", data={"csrf": first.csrf("/committee")})
+        assert started.status_code == 303, started.text
+        counted = wait_for("the count deployment's sealed result",
+                           lambda: next((e for e in Ledger(self.store).entries() if e.event == "counted"), None), 240, 0.5)
+        sealed = counted.object_hash
         for path in _contribute(self.world, self.folder / "contributions", sealed):
-            members.put(contribution_key(sealed, path.stem), seal_contribution(path.read_bytes(), self.contest))
-        self.run_deployment("declare/declare")
-        declared = next(e for e in Ledger(self.store).entries() if e.event == "declared")
+            visitor = members[path.stem]
+            handed = visitor.post("/committee/contribution", data={"csrf": visitor.csrf("/committee")},
+                                  files={"contribution": (path.name, path.read_bytes())})
+            assert handed.status_code == 303, handed.text
+        declared = wait_for("the declaration deployment's declaration",
+                            lambda: next((e for e in Ledger(self.store).entries() if e.event == "declared"), None), 240, 0.5)
+        assert len(self.store.list(f"{CONTRIBUTIONS}/{sealed}/")) == len(DECLARING_MEMBERS)
+        for key in self.store.list(f"{CONTRIBUTIONS}/{sealed}/"):  # sealed to the count key: no share in clear
+            assert b'"share"' not in self.store.get(key)
         return Declaration.model_validate_json(self.store.get(f"declarations/{declared.object_hash}"))
 
     def independent_count(self) -> dict:
@@ -184,6 +195,24 @@ class Run:
             assert verify_receipt(self.store.get(key), self.world.receipt_key.public_key(), ledger) == [], key
         failed = [c for c in checks(self.world, self.contest, self.store, ledger, refused={}) if not c.ok]
         assert failed == []
+
+
+class _Tokens:
+    """What a member signs to bind their passkey (`college committee enrol`), from the rehearsal's keys."""
+
+    def __init__(self, world: Rehearsal, contest):
+        self.world, self.contest = world, contest
+
+    def token(self, member: str, passkey: str) -> str:
+        return enrolment_token(self.contest, member, self.world.committee_keys[member].signing, datetime.now(UTC),
+                               secrets.token_hex(16), passkey)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def worker_of(place: Topology, run: dict) -> str | None:

@@ -1,6 +1,6 @@
 """The production topology on one machine, each part a real process on 127.0.0.1.
 
-docs/deployment.md is the deployer's guide; this module follows it step by step, so the
+docs/roles/deploying.md is the deployer's guide; this module follows it step by step, so the
 test suite (tests/test_topology.py) and the benchmark (benchmarks/topology.py) run what the
 guide says: PostgreSQL, a Prefect server on it, a process work pool with its workers, an
 S3 server (moto's), the deployments from deployments/prefect.yaml and the web service.

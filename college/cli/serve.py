@@ -8,6 +8,8 @@ behind a TLS reverse proxy, with S3 and a Prefect server (docs/service.md).
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -32,7 +34,8 @@ def serve(
     ceremony: Annotated[Path | None, typer.Option("--ceremony", help="the key ceremony's record: lets members hand in contributions")] = None,
     publish: Annotated[Path, typer.Option("--publish", help="where the declared result's reports are written for the public pages")] = Path("published"),
     ingest: Annotated[
-        str, typer.Option("--ingest", help="embedded: run ingest in the service; deployment: emit the event that triggers the ingest deployment")
+        str, typer.Option("--ingest", help="embedded: ingest, the count and the declaration run in the service; deployment: "
+                          "they run as deployments on the workers (each upload emits the event that triggers ingest)")
     ] = "embedded",
     max_upload_bytes: Annotated[int, typer.Option("--max-upload-bytes", help="the largest upload accepted")] = 64 * 2**20,
     uploads_per_minute: Annotated[int, typer.Option("--uploads-per-minute", help="uploads allowed per client per minute")] = 120,
@@ -66,5 +69,8 @@ def serve(
                   "and ingest does not run here", markup=False)
     err.print(f"serving {service.contest.id} from {service.store.uri} on http://{host}:{port} (open {config.public_url})",
               markup=False, highlight=False, soft_wrap=True)
+    # uvicorn re-raises the SIGTERM it stopped on once it is done; exiting normally then lets Prefect stop
+    # the temporary server it started for embedded ingest (at exit), instead of leaving it running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # Access logs name paths and hashes only; no figure is in any URL.
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=True, server_header=False)

@@ -190,7 +190,7 @@ async def start_count(request: Request):
         raise Problem(409, str(error), error.field or "count") from None
     if any(e.event == COUNTED for e in svc.entries()):
         raise Problem(409, "the count has already sealed its result", "count")
-    if svc.count.start(run_count, svc.config.contest_file, svc.store.uri):
+    if svc.count.start(run_count, svc.config.contest_file, svc.store.uri, svc.config.ingest):
         svc.ledger.append(COUNT_STARTED, ids={"member": member.id}, reasons=[f"{member.name} started the count"])
     return _back(request)
 
@@ -239,5 +239,5 @@ async def contribution(request: Request):
     svc.contributions[member.id] = data
     if len(svc.contributions) >= svc.contest.committee.quorum and svc.declared() is None:
         svc.declaration.start(run_declaration, svc.config.contest_file, svc.config.ceremony_file,
-                              list(svc.contributions.values()), svc.store.uri)
+                              dict(svc.contributions), svc.store.uri, svc.config.ingest)
     return RedirectResponse(request.url_for("declaration_page"), status_code=303)

@@ -8,10 +8,13 @@ The service is an edge like the command line: it starts the Prefect flows of `fl
   minute besides, on Prefect's local SQLite; receipts follow within seconds.
 - Deployment ingest (production, a Prefect server and workers): the upload emits the
   `college.inbox.object-created` event that triggers the ingest deployment
-  (deployments/prefect.yaml), exactly as `college submit` does.
+  (deployments/prefect.yaml), exactly as `college submit` does. The committee's count and
+  declaration then run as the `count` and `declare` deployments on the workers too: the
+  service puts the members' contributions into the store sealed to the count key, and waits
+  for each run to end.
 
 Log lines name the flow and the error's rule, never a figure: the embargoed steps'
-errors are withheld by the flows themselves (flows/embargo.py).
+errors are withheld by the flows themselves (flows/tasks.py).
 """
 
 from __future__ import annotations
@@ -122,21 +125,30 @@ class Runner:
             self._thread.join(timeout)
 
 
-def run_count(contest_file: Path, store_uri: str) -> None:
+def run_count(contest_file: Path, store_uri: str, mode: str) -> None:
+    if mode == "deployment":
+        _run_deployment("count/count")
+        return
     from flows.count import count
 
     count(str(contest_file), store_uri, pause_timeout=6 * 3600)
 
 
-def run_declaration(contest_file: Path, ceremony_file: Path, contributions: list[bytes], store_uri: str) -> None:
-    """The declaration flow with the members' contributions, which exist on disk only while it runs.
-    The service publishes the declaration from the store (Service.declared), not from the flow's folder."""
+def run_declaration(contest_file: Path, ceremony_file: Path, contributions: dict[str, bytes], store_uri: str, mode: str) -> None:
+    """The declaration with the members' contributions. Embedded, the flow runs here with them on
+    disk only while it runs; deployed, they go into the store sealed to the count key, as
+    `college ceremony contribute --to-store` puts them, for the declare deployment. The service
+    publishes the declaration from the store (Service.declared), not from the flow's folder."""
+    if mode == "deployment":
+        _store_contributions(contest_file, contributions, store_uri)
+        _run_deployment("declare/declare")
+        return
     from flows.declare import declare
 
     folder = Path(tempfile.mkdtemp(prefix="college-declaration-"))  # mode 0700
     try:
         paths = []
-        for number, data in enumerate(contributions):
+        for number, data in enumerate(contributions.values()):
             path = folder / f"contribution-{number}.json"
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
@@ -145,3 +157,28 @@ def run_declaration(contest_file: Path, ceremony_file: Path, contributions: list
         declare(str(contest_file), str(ceremony_file), paths, str(folder / "out"), store_uri)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _store_contributions(contest_file: Path, contributions: dict[str, bytes], store_uri: str) -> None:
+    from college.ceremony import contribution_key, seal_contribution
+    from college.contest import load_contest
+    from college.events import COUNTED
+    from college.ledger import Ledger
+    from college.store import store_from
+
+    store = store_from(store_uri)
+    contest = load_contest(contest_file)
+    sealed = [e for e in Ledger(store).entries() if e.event == COUNTED][-1].object_hash
+    for member, data in contributions.items():
+        store.put(contribution_key(sealed, member), seal_contribution(data, contest))
+
+
+def _run_deployment(name: str) -> None:
+    """Run a deployment of deployments/prefect.yaml on the workers, with its own parameters (paths
+    only), and wait for its end; a run that ends otherwise than completed is an error naming its state."""
+    from prefect.deployments import run_deployment
+
+    run = run_deployment(name, timeout=None)
+    if run.state is None or not run.state.is_completed():
+        raise CollegeError(f"the {name} run ended {run.state.name if run.state else 'in no state'}: see it in Prefect",
+                           field=name)
