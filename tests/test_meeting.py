@@ -177,6 +177,21 @@ def test_part_one_with_a_single_woman_nominee_deems_her_selected():
     assert meeting.next.among == (B, C, D, E) and meeting.next.votes_per_member == 2
 
 
+def test_part_two_fills_every_seat_part_one_left_when_fewer_women_stand_than_seats_set_aside():
+    # Two seats set aside, one woman shortlisted: she is deemed selected (8a), and part two
+    # selects "the remaining candidate(s)": two of the three seats, not one.
+    terms = selection(
+        seats=3, positive_action=True, women_seats=2,
+        nominees=[{"name": A, "woman": True}, {"name": B}, {"name": C}, {"name": D}],
+    )
+    meeting = open_meeting(terms, present=20)
+    first, second = meeting.ballots
+    assert first.outcome.action == "deemed-selected" and first.selected == (A,)
+    assert second.seats == 2 and meeting.next.among == (B, C, D) and meeting.next.votes_per_member == 2
+    meeting = record_round(meeting, tally(20, {B: 15, C: 14, D: 5}))
+    assert meeting.outcome.action == "selected" and meeting.selected == (A, B, C)
+
+
 def test_part_two_excludes_whom_part_one_selected():
     terms = selection(
         seats=2, positive_action=True, women_seats=1,

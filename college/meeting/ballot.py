@@ -300,9 +300,10 @@ def _advance(meeting: Meeting) -> Meeting:
         return meeting.model_copy(update={"outcome": ballot.outcome})
     selection = meeting.selection
     if ballot.part == "part-one":
-        # 8a: part two selects the remaining seats from every nominee but the woman (or women) part one selected.
+        # 8a: part two selects the remaining seats from every nominee but the woman (or women) part one selected:
+        # every seat part one did not fill, which is more than those not set aside when fewer women stood.
         others = tuple(name for name in selection.names if name not in ballot.selected)
-        remaining = selection.seats - selection.women_seats
+        remaining = selection.seats - len(ballot.selected)
         return _advance(meeting.model_copy(update={"ballots": meeting.ballots + (open_ballot("part-two", others, remaining, remaining),)}))
     chosen = meeting.selected
     says = f"{_names(chosen)} {'is' if len(chosen) == 1 else 'are'} selected for {selection.ward}"
