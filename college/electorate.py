@@ -141,9 +141,14 @@ def read_roll(path: str | Path) -> list[Voter]:
         if missing:
             raise CollegeError(f"the roll needs the columns {', '.join(COLUMNS)}; {missing[0]!r} is missing", file=str(path))
         voters = []
+        seen: set[str] = set()
         for line, row in enumerate(reader, start=2):
             if not (row.get("voter") or "").strip():
                 raise CollegeError("a voter id is needed", file=str(path), field=f"line {line}, voter")
+            # One person, one vote: a voter listed twice (in one category or two) would count twice.
+            if row["voter"].strip() in seen:
+                raise CollegeError(f"{row['voter'].strip()!r} is on the roll more than once", file=str(path), field=f"line {line}, voter")
+            seen.add(row["voter"].strip())
             voters.append(
                 Voter(
                     voter=row["voter"].strip(),

@@ -214,6 +214,16 @@ def test_a_bad_roll_gets_one_line_naming_the_file_line_and_field(tmp_path, text,
     assert str(roll) in str(caught.value)
 
 
+def test_a_voter_on_the_roll_twice_is_refused_not_counted_twice(tmp_path):
+    # One person, one vote: a repeated id would count twice in the category's eligible total,
+    # the certified count its returns must carry.
+    roll = tmp_path / "roll.csv"
+    roll.write_text("voter,category,joined\nm1,members,2015-06-01\nm1,members,2015-06-01\n", encoding="utf-8")
+    with pytest.raises(CollegeError, match="line 3, voter: 'm1' is on the roll more than once") as caught:
+        read_roll(roll)
+    assert str(roll) in str(caught.value)
+
+
 # --- returns carry the category; certified counts per category ---------------------------------
 
 
