@@ -98,7 +98,7 @@ async def sign(request: Request, sha: str):
     member = member_of(request)
     svc = service(request)
     proposal = _proposal(request, sha)
-    signature, evidence = await _answered(request, svc.passkeys.sign, member)
+    signature, evidence = await _answered(request, svc.passkeys.sign, member, decision_digest(proposal.signed.decision))
     if member.id not in proposal.signers:
         mark = MemberSignature(member=member.id, method="passkey", signature=signature, evidence=evidence)
         proposal.signed = proposal.signed.model_copy(update={"signatures": [*proposal.signed.signatures, mark]})

@@ -176,10 +176,11 @@ class Passkeys:
         self._remember(browser, _Challenge(challenge, "sign", member, time.monotonic() + CHALLENGE_SECONDS))
         return options_to_json(options)
 
-    def sign(self, browser: str, member: Member, credential: str) -> tuple[str, dict[str, str]]:
-        """(the signature, the evidence) of the member's passkey over the challenge asked for: what
-        anyone checks with the contest file alone (college.enrolment.passkey_signature_holds)."""
-        found, response = self._assertion(browser, "sign", credential, member)
+    def sign(self, browser: str, member: Member, challenge: bytes, credential: str) -> tuple[str, dict[str, str]]:
+        """(the signature, the evidence) of the member's passkey over `challenge`, which must be the one
+        this browser asked to sign (so an answer for one decision never signs another): what anyone
+        checks with the contest file alone (college.enrolment.passkey_signature_holds)."""
+        found, response = self._assertion(browser, "sign", credential, member, challenge)
         evidence = {
             "public_key": _b64(found.public_key),
             "enrolment": found.enrolment,
@@ -197,9 +198,13 @@ class Passkeys:
             found.append(self._credential(base64.b64decode(record["credential_id"])))
         return [c for c in found if c is not None]
 
-    def _assertion(self, browser: str, purpose: str, credential: str, member: Member | None = None) -> tuple[Credential, dict]:
-        """The enrolled passkey that answered this browser's challenge, and the answer's response part."""
+    def _assertion(self, browser: str, purpose: str, credential: str, member: Member | None = None,
+                   challenge: bytes | None = None) -> tuple[Credential, dict]:
+        """The enrolled passkey that answered this browser's challenge (which must be `challenge`, where
+        given), and the answer's response part."""
         pending = self._take(browser, purpose)
+        if challenge is not None and pending.challenge != challenge:
+            raise PasskeyError("the passkey request was for another decision: start again", field="challenge")
         try:
             answer = json.loads(credential)
             raw_id = _unb64url(answer["rawId"])

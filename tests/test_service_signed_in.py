@@ -1,0 +1,66 @@
+"""The committee's routes attacked by a signed-in member, in process (TestClient): a passkey
+answer taken for one thing is good for nothing else, and no form a member can send reaches a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from college.service.app import create_app
+from college.service.state import Config
+from college.signing import private_text
+from tests.service_world import Visitor, make_world
+
+BASE = "https://localhost"
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """(the world, the app, a factory of visitors) for a service with no returns yet (every body missing)."""
+    for name in ("COLLEGE_COUNT_KEY", "COLLEGE_COUNT_KEY_BLOCK", "COLLEGE_RECEIPT_KEY_BLOCK"):
+        monkeypatch.delenv(name, raising=False)
+    world = make_world(tmp_path / "world", None)
+    monkeypatch.setenv("COLLEGE_RECEIPT_KEY", private_text(world.receipt_key))
+    config = Config(contest_file=world.contest_file, store=str(tmp_path / "store"), publish_dir=tmp_path / "published",
+                    public_url=BASE)
+    app = create_app(config)
+    client = TestClient(app, base_url=BASE, raise_server_exceptions=False, follow_redirects=False)
+
+    def visitor() -> Visitor:
+        made = Visitor(BASE)
+        made.client = client
+        return made
+
+    with client:
+        yield world, app, visitor
+
+
+def _header(visitor: Visitor) -> dict[str, str]:
+    return {"x-csrf-token": visitor.cookies["college_csrf"], "accept": "application/json"}
+
+
+def _propose(visitor: Visitor, proposals: dict) -> str:
+    before = set(proposals)
+    answer = visitor.post("/committee/decisions", data={"csrf": visitor.csrf("/committee"), "kind": "proceed"})
+    assert answer.status_code == 303, answer.text
+    (made,) = set(proposals) - before
+    return made
+
+
+def test_a_passkey_answer_for_one_decision_does_not_sign_another(served):
+    world, app, visitor = served
+    chair = visitor()
+    passkey = chair.enrol_and_sign_in(world, "nec-chair")
+    proposals = app.state.service.proposals
+    first, second = _propose(chair, proposals), _propose(chair, proposals)
+    options = chair.post(f"/committee/decisions/{first}/options", headers=_header(chair))
+    assert options.status_code == 200, options.text
+    answer = chair.post(f"/committee/decisions/{second}/sign", content=json.dumps(passkey.get(options.json())),
+                        headers=_header(chair))
+    assert answer.status_code == 422 and answer.json()["rule"] == "challenge", answer.text
+    assert proposals[second].signers == [] and proposals[first].signers == []
+    # the member can still sign the decision they meant to
+    assert chair.sign_decisions(passkey) == 2
+    assert [p.signers for p in proposals.values()] == [["nec-chair"], ["nec-chair"]]
