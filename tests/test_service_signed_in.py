@@ -64,3 +64,15 @@ def test_a_passkey_answer_for_one_decision_does_not_sign_another(served):
     # the member can still sign the decision they meant to
     assert chair.sign_decisions(passkey) == 2
     assert [p.signers for p in proposals.values()] == [["nec-chair"], ["nec-chair"]]
+
+
+def test_a_token_of_any_text_is_refused_never_a_500(served):
+    """CSRF tokens and the tellers' link are compared in constant time; a non-ASCII one is a 403, not a TypeError."""
+    _, _, visitor = served
+    stranger = visitor()
+    stranger.get("/upload")
+    form = stranger.post("/upload", data={"csrf": "²"}, headers={"accept": "application/json"})
+    assert (form.status_code, form.json()["rule"]) == (403, "csrf")
+    passkey = stranger.post("/committee/sign-in/options", headers={"x-csrf-token": b"\xc3\xa9", "accept": "application/json",
+                                                                   "cookie": "college_csrf=%C3%A9"})
+    assert (passkey.status_code, passkey.json()["rule"]) == (403, "csrf")

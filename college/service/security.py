@@ -199,4 +199,8 @@ class Sessions:
 
 
 def same(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(a, b)
+    """Whether two tokens match, in constant time; any text a client sends compares (compare_digest
+    refuses non-ASCII str, so both are compared as UTF-8 bytes, surrogates escaped)."""
+    if not (isinstance(a, str) and isinstance(b, str) and a and b):
+        return False
+    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape"))
