@@ -115,7 +115,7 @@ def _tally(form) -> Tally:
 
     def number(field: str, value) -> int:
         text = (value or "0").strip() if isinstance(value, str) else ""
-        if not text.isdigit() or len(text) > 7:
+        if not (text.isascii() and text.isdigit()) or len(text) > 7:  # str.isdigit() also takes "²", which int() refuses
             raise CollegeError("enter a whole number of 0 or more", field=field)
         return int(text)
 
