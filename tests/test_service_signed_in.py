@@ -8,6 +8,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from college.procedure import ReferredTie, open_ties, referred_event, tie_decisions
 from college.service.app import create_app
 from college.service.state import Config
 from college.signing import private_text
@@ -26,14 +27,16 @@ def served(tmp_path, monkeypatch):
     config = Config(contest_file=world.contest_file, store=str(tmp_path / "store"), publish_dir=tmp_path / "published",
                     public_url=BASE)
     app = create_app(config)
-    client = TestClient(app, base_url=BASE, raise_server_exceptions=False, follow_redirects=False)
+    def client() -> TestClient:
+        return TestClient(app, base_url=BASE, raise_server_exceptions=False, follow_redirects=False)
 
     def visitor() -> Visitor:
+        """A browser of its own: its own cookies, which Visitor keeps (the service's lifespan runs once, below)."""
         made = Visitor(BASE)
-        made.client = client
+        made.client = client()
         return made
 
-    with client:
+    with client():
         yield world, app, visitor
 
 
@@ -76,3 +79,34 @@ def test_a_token_of_any_text_is_refused_never_a_500(served):
     passkey = stranger.post("/committee/sign-in/options", headers={"x-csrf-token": b"\xc3\xa9", "accept": "application/json",
                                                                    "cookie": "college_csrf=%C3%A9"})
     assert (passkey.status_code, passkey.json()["rule"]) == (403, "csrf")
+
+
+def test_a_rival_tie_decision_reaching_the_quorum_after_the_tie_is_decided_is_refused(served):
+    """Two proposals for one referred tie: once one is recorded the tie is decided, and the other reaching
+    the quorum is refused with the rule (it indexed the open ties, now none: a 500)."""
+    world, app, visitor = served
+    svc = app.state.service
+    svc.ledger.append(**referred_event(ReferredTie(1, ("Ann Example", "Bob Example"))))
+    members = {member: visitor() for member in ("nec-chair", "cac-chair", "procedures-secretary", "nec-vice-chair")}
+    passkeys = {member: client.enrol_and_sign_in(world, member) for member, client in members.items()}
+    chair = members["nec-chair"]
+    made = {}
+    for eliminate in ("Ann Example", "Bob Example"):
+        before = set(svc.proposals)
+        answer = chair.post("/committee/decisions", data={"csrf": chair.csrf("/committee"), "kind": "tie", "eliminate": eliminate})
+        assert answer.status_code == 303, answer.text
+        (made[eliminate],) = set(svc.proposals) - before
+    for member in ("nec-chair", "cac-chair"):
+        for eliminate in ("Ann Example", "Bob Example"):
+            _sign(members[member], passkeys[member], made[eliminate])
+    assert _sign(members["procedures-secretary"], passkeys["procedures-secretary"], made["Bob Example"]).status_code == 200
+    assert open_ties(svc.entries()) == []
+    late = _sign(members["nec-vice-chair"], passkeys["nec-vice-chair"], made["Ann Example"])
+    assert (late.status_code, late.json()["rule"]) == (409, "decision.subject.round"), late.text
+    assert [d.eliminate for d in tie_decisions(svc.entries())] == ["Bob Example"]
+
+
+def _sign(member: Visitor, passkey, sha: str):
+    options = member.post(f"/committee/decisions/{sha}/options", headers=_header(member))
+    assert options.status_code == 200, options.text
+    return member.post(f"/committee/decisions/{sha}/sign", content=json.dumps(passkey.get(options.json())), headers=_header(member))

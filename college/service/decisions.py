@@ -111,12 +111,13 @@ async def sign(request: Request, sha: str):
 def record(svc, proposal: Proposal) -> None:
     if svc.signer is None:
         raise Problem(409, "this service has no receipt key (COLLEGE_RECEIPT_KEY): it cannot record decisions", "receipt-key")
-    tie = open_ties(svc.entries())[-1] if proposal.signed.decision.kind == "tie" else None
+    # none open when a rival decision has decided the tie: record_decision then refuses it with the rule
+    ties = open_ties(svc.entries()) if proposal.signed.decision.kind == "tie" else []
     try:
         entry = record_decision(svc.ledger, svc.contest, svc.contest_bytes, proposal.signed, svc.signer)
     except CollegeError as error:
         raise Problem(409, str(error), error.field or "decision") from None
-    if tie is not None:
+    if ties:
         from flows.count import resume_paused_count
 
-        resume_paused_count(tie, entry.ids["decision"])  # no paused run: the count, started again, takes it
+        resume_paused_count(ties[-1], entry.ids["decision"])  # no paused run: the count, started again, takes it
