@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import AwareDatetime
 
 from college.anchor import verify_anchor
+from college.checkpoints import PREFIX as CHECKPOINTS_PREFIX, read_checkpoint
 from college.ceremony import COUNT_KEY_VARIABLE, Ceremony, Contribution, check_ceremony, open_declaration_key
 from college.contest import Contest
 from college.decisions import check_recorded_decisions
@@ -26,7 +27,7 @@ from college.events import COUNTED
 from college.folders import SEALED
 from college.procedure import counting_returns
 from college.model import Identifier, Model
-from college.signing import canonical, public_text
+from college.signing import canonical, key_id, private_text, public_text
 from college.store import Store
 
 STORE_MARK = "store.json"  # written by `college store init` (or the key ceremony): this store was set up
@@ -72,20 +73,46 @@ def check_count_key(contest: Contest, key: X25519PrivateKey) -> None:
         )
 
 
+RECEIPT_KEY_VARIABLE = "COLLEGE_RECEIPT_KEY"
+
+
+def check_receipt_key(ledger: Ledger, receipt_key: Ed25519PrivateKey, count_key: X25519PrivateKey | None) -> None:
+    """Receipts and checkpoints are write-once: signed by a wrong key, they never verify. Refuse the count key given
+    in its place (both are 32 bytes in base64, so swapped variables parse), and a key other than the one that
+    signed the store's first checkpoint."""
+    if count_key is not None and private_text(receipt_key) == private_text(count_key):
+        raise CollegeError(
+            "is the count key, not the party scrutineer's signing key (the two variables are swapped?)",
+            field=RECEIPT_KEY_VARIABLE,
+        )
+    names = sorted(ledger.store.list(CHECKPOINTS_PREFIX))
+    if not names:
+        return
+    first = read_checkpoint(ledger.store.get(names[0]), file=names[0]).checkpoint.key_id
+    if key_id(receipt_key) != first:
+        raise CollegeError(
+            f"is key {key_id(receipt_key)}, not the key {first} that signed this store's checkpoints: every receipt "
+            "and checkpoint of a contest is signed by the party scrutineer's one key",
+            field=RECEIPT_KEY_VARIABLE,
+        )
+
+
 def before_ingest(contest: Contest, contest_bytes: bytes, file: str, ledger: Ledger, count_key: X25519PrivateKey,
                   receipt_key: Ed25519PrivateKey) -> None:
     """The store set up, the keys (present: the caller loaded them) the contest's, the contest file as anchored."""
     require_store(ledger.store)
     check_count_key(contest, count_key)
+    check_receipt_key(ledger, receipt_key, count_key)
     verify_anchor(ledger.entries(), contest_bytes, file)
 
 
 def before_tally(contest: Contest, contest_bytes: bytes, file: str, ledger: Ledger, count_key: X25519PrivateKey,
-                 now: datetime) -> None:
+                 receipt_key: Ed25519PrivateKey, now: datetime) -> None:
     """As for ingest, and: the deadline passed, the declaration key made, every body returned or the committee
     decided to proceed, every recorded decision signed."""
     require_store(ledger.store)
     check_count_key(contest, count_key)
+    check_receipt_key(ledger, receipt_key, count_key)
     entries = ledger.entries()
     verify_anchor(entries, contest_bytes, file)
     check_recorded_decisions(ledger, contest)

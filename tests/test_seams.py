@@ -222,3 +222,36 @@ def test_secrets_block_puts_a_key_file_into_a_prefect_secret_block_the_flows_rea
     assert private_text(receipt_key()) == private_text(read_private_key(tmp_path / "scrutineer.key", "a passphrase"))
     again = run("secrets", "block", tmp_path / "scrutineer.key", "--name", "walkthrough-receipt-key", env=PASSPHRASE)
     assert one_line_error(again) and "nothing was replaced" in again.output
+
+
+# --- the receipt key: one key signs every receipt and checkpoint of a contest ------------------
+
+
+def test_the_count_key_given_as_the_receipt_key_is_refused_before_anything_is_signed(world, tmp_path):
+    """Both are base64 of 32 bytes, so swapped variables parsed: receipts and checkpoints were then signed,
+    write-once, by a key nobody could check them with, and the ledger never verified again."""
+    college, store = world
+    put_at(store, "inbox/1.sealed", college.sealed("society-01"), on_time())
+    swapped = college.environment() | {"COLLEGE_RECEIPT_KEY": private_text(college.count_key)}
+    for command in ("ingest", "tally"):
+        result = run(command, college.contest_file, "--store", store.root, env=swapped)
+        assert one_line_error(result), result.output
+        assert "COLLEGE_RECEIPT_KEY" in result.output and "count key" in result.output, result.output
+    assert store.list("ledger/") == [] and store.list("checkpoints/") == []
+
+
+def test_a_receipt_key_other_than_the_one_that_signed_the_stores_checkpoints_is_refused(world, tmp_path):
+    from college.anchor import check_contest
+    from college.ledger import Ledger
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    college, store = world
+    check_contest(Ledger(store, signer=college.receipt_key), college.contest, college.contest_file.read_bytes(),
+                  str(college.contest_file))
+    assert store.list("checkpoints/")
+    other = college.environment() | {"COLLEGE_RECEIPT_KEY": private_text(Ed25519PrivateKey.generate())}
+    for command in ("ingest", "tally"):
+        result = run(command, college.contest_file, "--store", store.root, env=other)
+        assert one_line_error(result), result.output
+        assert "COLLEGE_RECEIPT_KEY" in result.output and "checkpoints" in result.output, result.output
+    assert len(store.list("checkpoints/")) == 1

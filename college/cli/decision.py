@@ -32,6 +32,7 @@ from college.decisions import (
 from college.errors import CollegeError
 from college.ingest import receipt_key
 from college.ledger import Ledger
+from college.preconditions import check_receipt_key
 from college.signing import digest, read_private_key
 from college.store import store_from
 
@@ -158,6 +159,7 @@ def record(contest_file: ContestArgument, decision_file: Annotated[Path, typer.A
     signed = _read(decision_file)
     key = scrutineer_key()
     ledger = Ledger(store_from(store or None, default=contest.store), signer=key)
+    check_receipt_key(ledger, key, None)
     if signed.decision.kind != "amend":
         check_contest(ledger, contest, data, str(contest_file))
     entry = record_decision(ledger, contest, data, signed, key)

@@ -21,7 +21,7 @@ from college.cli.application import StoreOption, app, clean_errors, out, quiet_p
 from college.declaration import elected_line, read_declaration
 from college.errors import CollegeError
 from college.ledger import Ledger
-from college.preconditions import before_declare, before_tally
+from college.preconditions import before_declare, before_tally, check_receipt_key
 from college.store import store_from
 
 
@@ -37,9 +37,7 @@ def tally(
 
     contest, data = read_contest(contest_file)
     where = store_from(store or None, default=contest.store)
-    key = count_key()
-    receipt_key()
-    before_tally(contest, data, str(contest_file), Ledger(where), key, datetime.now(UTC))
+    before_tally(contest, data, str(contest_file), Ledger(where), count_key(), receipt_key(), datetime.now(UTC))
     from flows.count import count
 
     quiet_prefect_tracebacks()
@@ -66,8 +64,8 @@ def declare(
     contest, data = read_contest(contest_file)
     where = store_from(store or None, default=contest.store)
     record = load_ceremony(ceremony)
-    receipt_key()
     ledger = Ledger(where)
+    check_receipt_key(ledger, receipt_key(), None)
     paths = [str(p) for p in contribution] if contribution else None
     shares = [load_contribution(p) for p in paths] if paths else stored_contributions(where, ledger.entries(), contest, count_key())
     before_declare(contest, data, str(contest_file), ledger, record, shares)
