@@ -232,3 +232,22 @@ def test_a_breakdown_column_labels_each_paper(desk):
         "--breakdown-column", "voter", "--issued", 500, "--returned", 1, "--out", "y.json",
     )
     assert bad.exit_code == 2 and "bad.csv" in bad.output and "'Eve Impostor' is not a validly nominated" in bad.output
+
+
+def test_a_clear_return_given_to_verify_and_a_sealed_one_given_to_check_say_which_file_and_which_command(desk):
+    """The two files sit side by side and a new scrutineer swaps them: each mistake is one line naming the file
+    and the command it needs (verify said `key_id: submission: ...` with no file; check listed 14 missing fields)."""
+    run(
+        "return", "build", "contest.toml", "--affiliate", "fabian-readers", "--data", "ballots.parquet",
+        "--issued", 9000, "--returned", 8130, "--spoilt", 10, "--ineligible", 17, "--out", "return.json",
+    )
+    assert run("return", "seal", "contest.toml", "return.json", "--key", "scrutineer.key").exit_code == 0
+    clear = run("return", "verify", "contest.toml", "return.json")
+    assert clear.exit_code == 2 and clear.output.count("\n") == 1, clear.output
+    assert clear.output.startswith("error: return.json: ") and "college return seal" in clear.output
+    assert "[envelope-schema]" in clear.output
+    for command in ("check", "seal"):
+        args = ["--key", "scrutineer.key"] if command == "seal" else []
+        sealed = run("return", command, "contest.toml", "return.sealed", *args)
+        assert sealed.exit_code == 2 and sealed.output.count("\n") == 1, sealed.output
+        assert sealed.output.startswith("error: return.sealed: ") and "college return verify" in sealed.output

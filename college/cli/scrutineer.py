@@ -29,6 +29,7 @@ from college.returns import (
     check_submission,
     make_return,
     read_ballots_by,
+    read_envelope,
     read_return,
     return_json,
     seal_return,
@@ -191,12 +192,25 @@ def build(
     out.print(f"written: {out_file}; next: college return check {contest_file} {out_file}", markup=False, soft_wrap=True)
 
 
+def _clear_return(path: Path) -> Return:
+    """The unsealed return; a sealed file given in its place is named as such (its fields are not a return's)."""
+    try:
+        return read_return(path)
+    except CollegeError as error:
+        try:
+            read_envelope(path.read_bytes())
+        except (CollegeError, OSError):
+            raise error from None
+    raise CollegeError("is a sealed return, not the unsealed RETURN.json: `college return verify` checks a sealed file",
+                       file=str(path))
+
+
 @return_app.command()
 @clean_errors
 def check(contest_file: ContestArgument, return_file: Annotated[Path, typer.Argument(metavar="RETURN.json")]) -> None:
     """Check an unsealed return against the contest file: every problem at once."""
     contest = load_contest(contest_file)
-    ret = read_return(return_file)
+    ret = _clear_return(return_file)
     out.print(_summary(ret))
     if not _show(check_return(ret, contest)):
         raise typer.Exit(1)
@@ -222,7 +236,7 @@ def seal(
 ) -> None:
     """Sign the return with your registered key and seal it to the count's key."""
     contest = load_contest(contest_file)
-    ret = read_return(return_file)
+    ret = _clear_return(return_file)
     problems = check_return(ret, contest)
     if not _show(problems):
         raise CollegeError("the return has problems: fix them before sealing", file=str(return_file))
@@ -266,6 +280,11 @@ def verify(
             raise CollegeError("not the count's (X25519) key", file=str(count_key))
         verdict = check_submission(data, contest, key, datetime.now(UTC))
         found, problems = verdict.envelope, verdict.problems + verdict.flags
+    if found is None and problems:  # not an envelope at all: one line naming the file (a clear return, often)
+        first = problems[0]
+        raise CollegeError(f"not a sealed return: {first.message.removeprefix('submission: ')} [{first.rule}] (an "
+                           "unsealed return is sealed with `college return seal`)", file=str(sealed_file),
+                           field=first.field)
     if found is not None:
         out.print(
             f"{found.affiliate} for {found.contest}, key {found.key_id}, sha256 {digest(data)}", markup=False, soft_wrap=True
