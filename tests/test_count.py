@@ -245,6 +245,15 @@ def test_batch_elimination_removes_every_candidate_who_cannot_catch_the_one_abov
     assert plain.rounds[0].eliminated == ["E"] and not plain.rounds[0].batch
 
 
+def test_batch_stops_where_the_sum_equals_the_one_above():
+    # E 1 < D 2, but E+D = 3 equals C's 3, E+D+C = 6 equals B's 6 (and 12 is not < 10): votes
+    # that equal the one above are not "do not equal" (seed 000 I.iv.10), so only E goes.
+    result = count(contest("ABCDE", ONE, batch_elimination=True), {
+        "s0": profile("A", 10, "B", 6, "C", 3, "D", 2, "E", 1)
+    })
+    assert result.rounds[0].eliminated == ["E"] and not result.rounds[0].batch
+
+
 def test_batch_leaves_a_tie_at_the_bottom_to_the_tie_policy():
     # D 2 and E 2 together (4) reach C (3), and with C (7) they reach B (6): no batch, so
     # a tie for lowest, settled by candidate order.

@@ -9,6 +9,9 @@ from hypothesis import strategies as st
 from college.errors import CollegeError
 from college.meeting.ballot import Tally, check_tally, open_ballot, open_meeting, record, record_round
 from college.meeting.selection import Selection
+from college.count.rules import count
+from tests.helpers import contest as college_contest
+from tests.helpers import profile as college_profile
 
 A, B, C, D, E = "Ann", "Bob", "Cat", "Dan", "Eve"
 
@@ -275,3 +278,25 @@ def test_a_ballot_never_selects_more_than_its_seats_and_only_ever_removes(case):
         assert len(ballot.continuing) >= ballot.seats
         if ballot.outcome and ballot.outcome.action == "selected":
             assert len(ballot.outcome.candidates) == ballot.seats
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 12), min_size=2, max_size=6).filter(lambda v: sum(v) > 0))
+def test_rule_10_reads_the_same_in_the_meeting_and_in_the_count(votes):
+    """Rule 10 is written twice: for a meeting's fresh ballot (college/meeting/ballot.py) and for
+    the count's first preferences (batch_elimination, college/count/rules.py). On the same votes
+    for one seat they elect or remove the same nominees; a tie the meeting sends to a separate or
+    further ballot is one the count's tie policy settles."""
+    names = "ABCDEF"[: len(votes)]
+    cast = dict(zip(names, votes))
+    answer = record(single(*names), tally(sum(votes), cast)).rounds[0].answer
+    result = count(college_contest(names, ("1",), batch_elimination=True), {
+        "s0": college_profile(*[x for name, v in cast.items() if v for x in (name, v)])
+    })
+    first = result.rounds[0]
+    if answer.rule == "9":
+        assert first.elected == answer.candidates[0]
+    elif answer.action in ("separate-ballot", "further-ballot"):
+        assert first.tie_break is not None and first.tie_break.eliminated in answer.candidates
+    else:
+        assert sorted(first.eliminated) == sorted(answer.eliminated) and first.batch == (len(answer.eliminated) > 1)
