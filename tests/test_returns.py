@@ -318,6 +318,21 @@ def test_a_late_but_valid_return_is_accepted_and_late(world):
     assert not world.check(world.sealed(world.document()), received_at=DEADLINE).late
 
 
+def test_the_boundaries_of_the_papers_and_of_the_clock(world):
+    # Every paper issued came back: returned equals issued, which is allowed ("returned <= issued").
+    document = world.document()
+    full = world.document(
+        spoilt=document["spoilt"] + document["papers_issued"] - document["papers_returned"],
+        papers_returned=document["papers_issued"],
+    )
+    assert world.check(world.sealed(full)).accepted
+    # A return "made" after its receipt is a clock up to CLOCK_SKEW (ten minutes) fast, a forgery beyond it.
+    received = datetime(2026, 8, 30, 10, tzinfo=UTC)
+    ahead = {minutes: world.document(made_at=(received + timedelta(minutes=minutes)).isoformat()) for minutes in (10, 11)}
+    assert world.check(world.sealed(ahead[10]), received_at=received).accepted
+    assert [p.rule for p in world.check(world.sealed(ahead[11]), received_at=received).problems] == ["made-after-receipt"]
+
+
 def test_every_problem_is_found_at_once(world):
     document = world.document(papers_returned=1, valid=7, section="plp", scrutineer="Someone Else")
     document["profile"].append({"ranking": [], "count": 1, "breakdown": None})
