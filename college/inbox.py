@@ -70,7 +70,7 @@ def _clear_return(data: bytes) -> bool:
     """A signed or unsigned return in clear, sent instead of its sealed envelope."""
     try:
         value = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep to read is junk too
         return False
     if not isinstance(value, dict):
         return False

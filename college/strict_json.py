@@ -71,9 +71,13 @@ def _first_repeat(value: Any, path: list[str | int]) -> list[str | int] | None:
 
 def loads(data: bytes | str, *, file: str | None = None, known: Container[str] | None = None) -> Any:
     """The JSON value; `DuplicateKey` when any object in it gives a key twice, `ValueError` when it
-    is not JSON. `known` lists the key names that may be shown in the error (None: all)."""
-    value = json.loads(data, object_pairs_hook=_pairs)
-    path = _first_repeat(value, [])
+    is not JSON (or is nested too deeply to read). `known` lists the key names that may be shown in
+    the error (None: all)."""
+    try:
+        value = json.loads(data, object_pairs_hook=_pairs)
+        path = _first_repeat(value, [])
+    except RecursionError:  # nested deeper than the reader follows: not JSON to any reader here, not a defect
+        raise json.JSONDecodeError("nested too deeply to read", "", 0) from None
     if path is not None:
         raise DuplicateKey(path, file=file, known=known)
     return value

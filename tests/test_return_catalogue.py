@@ -174,6 +174,9 @@ CATALOGUE = [
     ("another body's sealed return", _another_bodys_ciphertext, "unsealed", "ciphertext"),
     ("payload not laid out as signed", _sealed_payload(b"\x00\x01 not json"), "payload-shape", "(payload)"),
     ("signed bytes not JSON", _signed_bytes(b"{not json"), "payload-json", "(payload)"),
+    # Nested deeper than Python's JSON reader can follow (it raised RecursionError, not a rule).
+    ("an envelope nested too deep", lambda w: b"[" * 100_000 + b"]" * 100_000, "envelope-json", "(file)"),
+    ("a return nested too deep", _signed_bytes(b'{"return":' * 100_000 + b"1" + b"}" * 100_000), "payload-json", "(payload)"),
     ("payload without a signature", _sealed_payload(b'{"return": {}}'), "payload-shape", "(payload)"),
     ("payload signature not base64", _sealed_payload(b'{"return":{},"signature":"***"}'), "payload-shape", "(payload)"),
     ("return signed by a stranger", _inner_signed_by_stranger, "return-signature", "signature"),
@@ -223,6 +226,16 @@ CATALOGUE = [
     ("a profile row giving its count twice", _return_with_a_second('row:"count":1'), "duplicate-key", "profile.0.count"),
     ("an unknown key given twice", _return_with_a_second('"zz":1,"zz":2'), "duplicate-key", "(unknown key)"),
 ]
+
+
+def test_the_public_door_refuses_json_nested_too_deep_by_its_rule(world):
+    # The web service's upload check (college/inbox.py) reads the body again to tell a clear return
+    # from junk: a RecursionError there was a 500, not a 400 naming the rule.
+    from college.inbox import Refused, check_upload
+
+    with pytest.raises(Refused) as caught:
+        check_upload(b"[" * 3_000 + b"]" * 3_000, world.contest)
+    assert caught.value.rule == "envelope-json"
 
 
 def test_the_catalogue_is_big_and_distinct():

@@ -26,6 +26,13 @@ def test_loads_names_the_path_of_the_repeated_key():
     assert strict_json.loads(b'{"a": {"a": {"a": 1}}}') == {"a": {"a": {"a": 1}}}  # one key a level is fine
 
 
+def test_json_nested_too_deep_to_read_is_not_json():
+    # A reader's limit, not a defect: a ValueError as for any other text that is not JSON.
+    with pytest.raises(ValueError):
+        strict_json.loads(b"[" * 100_000 + b"]" * 100_000)
+    strict_json.refuse_duplicates(b'{"a":' * 100_000 + b"1" + b"}" * 100_000)  # the model's reader then refuses it
+
+
 def test_a_key_the_model_does_not_know_is_not_shown():
     with pytest.raises(strict_json.DuplicateKey) as caught:
         strict_json.loads(b'{"valid": 1, "4821379": 1, "4821379": 2}', known={"valid"})
