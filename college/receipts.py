@@ -28,7 +28,7 @@ from pydantic import AwareDatetime, Field, ValidationError
 
 from college import strict_json
 from college.errors import CollegeError, from_validation_error, pydantic_problems
-from college.ledger import Entry, Hash, Ledger, Text
+from college.ledger import Entry, Hash, Ledger, Problem, Text
 from college.model import Model
 from college.signing import canonical, digest, ed25519_public, key_id, sign, verify
 
@@ -123,12 +123,16 @@ def read_receipt(data: bytes, file: str = "receipt") -> SignedReceipt:
     return strict_json.parse(SignedReceipt, data, file=file)
 
 
-def verify_receipt(data: bytes, scrutineer_key: Ed25519PublicKey | str, ledger: Ledger | None = None) -> list[str]:
+def verify_receipt(
+    data: bytes, scrutineer_key: Ed25519PublicKey | str, ledger: Ledger | None = None, verified: list[Problem] | None = None
+) -> list[str]:
     """Every problem with a receipt, each naming the field and the rule; empty when it holds.
 
     The signature must verify with the scrutineer's public key (an Ed25519 key or its
     base64 text). Given the ledger, the entry the receipt names must still be at its
     position with its hash, record the same object, and the chain up to it must verify.
+    `verified` is `ledger.verify()` as its caller last ran it (a service checking many
+    receipts verifies the whole ledger once for them, not once each); else it runs here.
     """
     if isinstance(scrutineer_key, str):
         scrutineer_key = ed25519_public(scrutineer_key, field="--key")
@@ -154,11 +158,11 @@ def verify_receipt(data: bytes, scrutineer_key: Ed25519PublicKey | str, ledger: 
     if receipt.scrutineer_key_id != key_id(scrutineer_key):
         problems.append("scrutineer_key_id: names another key than the one given")
     if ledger is not None:
-        problems.extend(_ledger_problems(receipt, ledger))
+        problems.extend(_ledger_problems(receipt, ledger, verified))
     return problems
 
 
-def _ledger_problems(receipt: Receipt, ledger: Ledger) -> list[str]:
+def _ledger_problems(receipt: Receipt, ledger: Ledger, verified: list[Problem] | None) -> list[str]:
     position = receipt.ledger.position
     try:
         entry = ledger.read(position)
@@ -173,7 +177,7 @@ def _ledger_problems(receipt: Receipt, ledger: Ledger) -> list[str]:
         problems.append(f"ledger: the entry at position {position} records another object")
     problems.extend(
         f"ledger: {problem}"
-        for problem in ledger.verify()
+        for problem in (ledger.verify() if verified is None else verified)
         if problem.position is not None and problem.position <= position
     )
     return problems

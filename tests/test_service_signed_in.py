@@ -4,14 +4,19 @@ answer taken for one thing is good for nothing else, and no form a member can se
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
+from college.events import SIGNED_IN
+from college.ingest import receipt_key
 from college.procedure import ReferredTie, open_ties, referred_event, tie_decisions
 from college.service.app import create_app
 from college.service.state import Config
-from college.signing import private_text
+from college.receipts import issue_receipt
+from college.signing import digest, private_text
+from college.store import LocalStore
 from tests.service_world import Visitor, make_world
 
 BASE = "https://localhost"
@@ -110,3 +115,25 @@ def _sign(member: Visitor, passkey, sha: str):
     options = member.post(f"/committee/decisions/{sha}/options", headers=_header(member))
     assert options.status_code == 200, options.text
     return member.post(f"/committee/decisions/{sha}/sign", content=json.dumps(passkey.get(options.json())), headers=_header(member))
+
+
+def test_checking_receipts_does_not_read_the_whole_ledger_each_time(served, monkeypatch):
+    """Each receipt shown is checked against the ledger, whose verification reads every entry from the
+    store (on S3, a GET each): done once for many views, not once a view by whoever asks."""
+    world, app, visitor = served
+    svc = app.state.service
+    for number in range(150):
+        svc.ledger.append(SIGNED_IN, ids={"member": "nec-chair"}, reasons=[f"sign-in {number}"])
+    entry = svc.ledger.append(SIGNED_IN, ids={"member": "nec-chair"}, reasons=["the receipted one"])
+    sha = digest(b"some bytes")
+    svc.store.put(receipt_key(sha), issue_receipt(world.receipt_key, contest=world.contest.id, received=b"some bytes",
+                                                  affiliate=None, received_at=datetime.now(UTC), outcome="recorded", entry=entry))
+    reads = []
+    real_get = LocalStore.get
+    monkeypatch.setattr(LocalStore, "get", lambda self, key: reads.append(key) or real_get(self, key))
+    scrutineer = visitor()
+    for _ in range(5):
+        page = scrutineer.get(f"/submissions/{sha}")
+        assert page.status_code == 200 and 'id="verdict" class="good"' in page.text, page.text
+    ledger_reads = [key for key in reads if key.startswith("ledger/")]
+    assert 152 <= len(ledger_reads) < 2 * 152, len(ledger_reads)

@@ -100,15 +100,17 @@ async def submission(request: Request, sha256: str):
         if state == "unknown":
             raise Problem(404, "no submission with this SHA-256 was ever received", "not-received")
         return render(request, "submission.html", sha256=sha256, signed=None)
-    return render(request, "submission.html", sha256=sha256, signed=read_receipt(data), **_verdict(request, data))
+    return render(request, "submission.html", sha256=sha256, signed=read_receipt(data),
+                  **await run_in_threadpool(_verdict, request, data))
 
 
 def _verdict(request: Request, data: bytes) -> dict:
-    """What the receipt check shows: the signature and ledger anchor, and after the declaration whether it counted."""
+    """What the receipt check shows: the signature and ledger anchor, and after the declaration whether it counted
+    (it reads the store: run it in a thread, not on the event loop)."""
     svc = service(request)
     if svc.receipt_key is None:
         return {"problems": ["this service was not given the receipt key, so it cannot check the signature"], "counted": None}
-    problems = verify_receipt(data, svc.receipt_key, svc.ledger)
+    problems = verify_receipt(data, svc.receipt_key, svc.ledger, verified=svc.ledger_verification())
     counted = None
     if not problems and svc.declared() is not None:
         signed = read_receipt(data)
@@ -135,7 +137,7 @@ async def check_receipt(request: Request):
         signed = read_receipt(data)
     except CollegeError as error:
         raise Problem(422, f"not a receipt: {error}", "receipt") from None
-    return render(request, "receipt.html", signed=signed, **_verdict(request, data))
+    return render(request, "receipt.html", signed=signed, **await run_in_threadpool(_verdict, request, data))
 
 
 # --- after the declaration -------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from college.contest import Contest
 from college.model import parse_toml
 from college.declaration import Declaration, read_declaration
 from college.errors import CollegeError
-from college.ledger import Entry, Ledger
+from college.ledger import Entry, Ledger, Problem
 from college.service.passkeys import Passkeys
 from college.service.security import Limits, Sessions
 from college.service.work import Ingest, Runner
@@ -25,6 +26,7 @@ from college.store import Store, store_from
 
 RECEIPT_KEY = "COLLEGE_RECEIPT_KEY"
 RECEIPT_PUBLIC_KEY = "COLLEGE_RECEIPT_PUBLIC_KEY"
+VERIFY_SECONDS = 30.0  # how stale the service's verification of the ledger may be while the ledger does not grow
 
 
 @dataclass
@@ -85,17 +87,25 @@ class Service:
         self.proposals: dict = {}  # decisions awaiting the members' signatures (college/service/decisions.py)
         self._lock = threading.Lock()
         self._declaration: Declaration | None = None
-        self._verified: tuple[int, int] | None = None  # (ledger length, problems) when last verified
+        self._verifying = threading.Lock()  # one full verification at a time; the others wait for its answer
+        self._verified: tuple[int, float, list[Problem]] | None = None  # (ledger length, when, problems) when last verified
 
     def entries(self) -> list[Entry]:
         return self.ledger.entries()
 
-    def ledger_problems(self) -> int:
-        """How many problems `college ledger verify` would find: checked again whenever the ledger grows."""
+    def ledger_verification(self) -> list[Problem]:
+        """What `college ledger verify` finds, verified again whenever the ledger grows, and at least every
+        VERIFY_SECONDS besides: it reads every entry from the store, so not once for each receipt shown."""
         length = len(self.entries())
-        if self._verified is None or self._verified[0] != length:
-            self._verified = (length, len(self.ledger.verify()))
-        return self._verified[1]
+        with self._verifying:
+            last = self._verified
+            if last is None or last[0] != length or time.monotonic() - last[1] > VERIFY_SECONDS:
+                self._verified = (length, time.monotonic(), self.ledger.verify())
+            return self._verified[2]
+
+    def ledger_problems(self) -> int:
+        """How many problems `college ledger verify` would find (ledger_verification)."""
+        return len(self.ledger_verification())
 
     def declared(self) -> Declaration | None:
         """The declaration, once the ledger records it, published into the service's folder; else None.
