@@ -12,12 +12,13 @@ from fastapi.testclient import TestClient
 from college.events import SIGNED_IN
 from college.ingest import receipt_key
 from college.procedure import ReferredTie, open_ties, referred_event, tie_decisions
+from college.service import passkeys as passkeys_module
 from college.service.app import create_app
 from college.service.state import Config
 from college.receipts import issue_receipt
 from college.signing import digest, private_text
 from college.store import LocalStore
-from tests.service_world import Visitor, make_world
+from tests.service_world import SoftPasskey, Visitor, make_world
 
 BASE = "https://localhost"
 
@@ -137,3 +138,20 @@ def test_checking_receipts_does_not_read_the_whole_ledger_each_time(served, monk
         assert page.status_code == 200 and 'id="verdict" class="good"' in page.text, page.text
     ledger_reads = [key for key in reads if key.startswith("ledger/")]
     assert 152 <= len(ledger_reads) < 2 * 152, len(ledger_reads)
+
+
+def test_a_passkey_made_and_never_bound_is_forgotten(served, monkeypatch):
+    """Anyone reaching the committee's instance can make passkeys (binding one needs a member's signed
+    statement): each was held for its browser until the service stopped, without bound."""
+    world, app, visitor = served
+    monkeypatch.setattr(passkeys_module, "UNBOUND_SECONDS", -1, raising=False)  # every passkey made is out of time at once
+    browsers = [visitor() for _ in range(3)]
+    for browser in browsers:
+        browser.get("/committee/enrol")
+        options = browser.post("/committee/enrol/options", data={"member": "nec-chair"}, headers=_header(browser))
+        made = browser.post("/committee/enrol", content=json.dumps(SoftPasskey(BASE).create(options.json())), headers=_header(browser))
+        assert made.status_code == 200, made.text
+    assert len(app.state.service.passkeys._unbound) == 1  # the others were forgotten as the last was made
+    for browser in browsers:
+        answer = browser.get("/committee/enrol/bind", headers={"accept": "application/json"})
+        assert (answer.status_code, answer.json()["rule"]) == (409, "passkey")

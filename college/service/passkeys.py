@@ -44,6 +44,7 @@ from college.signing import digest
 from college.store import Store
 
 CHALLENGE_SECONDS = 120
+UNBOUND_SECONDS = 30 * 60  # a passkey made waits this long for its member's statement (which lives 15 minutes)
 
 
 @dataclass
@@ -79,7 +80,7 @@ class Passkeys:
         self.origin = f"{parsed.scheme}://{parsed.netloc}"
         self._challenges: dict[str, _Challenge] = {}
         self._credentials: dict[bytes, Credential] = {}
-        self._unbound: dict[str, Credential] = {}  # browser -> the passkey it made, until its member binds it
+        self._unbound: dict[str, tuple[Credential, float]] = {}  # browser -> (the passkey it made, until when it may be bound)
         self._lock = threading.Lock()
 
     # --- enrolment: the browser makes the passkey, the member's signed statement binds it -----
@@ -111,21 +112,27 @@ class Passkeys:
         except (InvalidRegistrationResponse, InvalidJSONStructure, ValueError, KeyError, TypeError):
             raise PasskeyError("the browser's answer does not register a passkey", field="credential") from None
         made = Credential(pending.member.id, verified.credential_id, verified.credential_public_key, verified.sign_count, "")
-        with self._lock:
-            self._unbound[browser] = made
+        with self._lock:  # anyone may make passkeys: those never bound are forgotten, not held until the service stops
+            now = time.monotonic()
+            self._unbound = {k: v for k, v in self._unbound.items() if v[1] > now}
+            self._unbound[browser] = (made, now + UNBOUND_SECONDS)
         return fingerprint(made.public_key)
+
+    def _made(self, browser: str) -> Credential | None:
+        """The passkey this browser made and has not yet bound, while it may be."""
+        with self._lock:
+            made, until = self._unbound.get(browser, (None, 0.0))
+        return made if until > time.monotonic() else None
 
     def unbound(self, browser: str) -> tuple[Member, str] | None:
         """(the member, the fingerprint) of the passkey this browser made and has not yet bound."""
-        with self._lock:
-            made = self._unbound.get(browser)
+        made = self._made(browser)
         return None if made is None else (self.contest.committee.member(made.member), fingerprint(made.public_key))
 
     def bind(self, browser: str, token: str) -> Member:
         """Bind the browser's new passkey to its member with their signed statement; it is then enrolled:
         kept write-once in the store with the statement, and recorded in the ledger."""
-        with self._lock:
-            made = self._unbound.get(browser)
+        made = self._made(browser)
         if made is None:
             raise PasskeyError("this browser has made no passkey to bind: start again", field="passkey")
         member, nonce = check_enrolment_token(self.contest, token, datetime.now(UTC), fingerprint(made.public_key))
