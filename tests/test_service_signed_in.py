@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from college.events import SIGNED_IN
+from college.events import DECISION_PROPOSED, SIGNED_IN
 from college.ingest import receipt_key
 from college.procedure import ReferredTie, open_ties, referred_event, tie_decisions
 from college.service import passkeys as passkeys_module
@@ -50,9 +50,9 @@ def _header(visitor: Visitor) -> dict[str, str]:
     return {"x-csrf-token": visitor.cookies["college_csrf"], "accept": "application/json"}
 
 
-def _propose(visitor: Visitor, proposals: dict) -> str:
+def _propose(visitor: Visitor, proposals: dict, **form: str) -> str:
     before = set(proposals)
-    answer = visitor.post("/committee/decisions", data={"csrf": visitor.csrf("/committee"), "kind": "proceed"})
+    answer = visitor.post("/committee/decisions", data={"csrf": visitor.csrf("/committee"), **form})
     assert answer.status_code == 303, answer.text
     (made,) = set(proposals) - before
     return made
@@ -63,7 +63,9 @@ def test_a_passkey_answer_for_one_decision_does_not_sign_another(served):
     chair = visitor()
     passkey = chair.enrol_and_sign_in(world, "nec-chair")
     proposals = app.state.service.proposals
-    first, second = _propose(chair, proposals), _propose(chair, proposals)
+    app.state.service.ledger.append(**referred_event(ReferredTie(1, ("Ann Example", "Bob Example"))))
+    first = _propose(chair, proposals, kind="tie", eliminate="Ann Example")
+    second = _propose(chair, proposals, kind="tie", eliminate="Bob Example")
     options = chair.post(f"/committee/decisions/{first}/options", headers=_header(chair))
     assert options.status_code == 200, options.text
     answer = chair.post(f"/committee/decisions/{second}/sign", content=json.dumps(passkey.get(options.json())),
@@ -96,12 +98,7 @@ def test_a_rival_tie_decision_reaching_the_quorum_after_the_tie_is_decided_is_re
     members = {member: visitor() for member in ("nec-chair", "cac-chair", "procedures-secretary", "nec-vice-chair")}
     passkeys = {member: client.enrol_and_sign_in(world, member) for member, client in members.items()}
     chair = members["nec-chair"]
-    made = {}
-    for eliminate in ("Ann Example", "Bob Example"):
-        before = set(svc.proposals)
-        answer = chair.post("/committee/decisions", data={"csrf": chair.csrf("/committee"), "kind": "tie", "eliminate": eliminate})
-        assert answer.status_code == 303, answer.text
-        (made[eliminate],) = set(svc.proposals) - before
+    made = {eliminate: _propose(chair, svc.proposals, kind="tie", eliminate=eliminate) for eliminate in ("Ann Example", "Bob Example")}
     for member in ("nec-chair", "cac-chair"):
         for eliminate in ("Ann Example", "Bob Example"):
             _sign(members[member], passkeys[member], made[eliminate])
@@ -155,3 +152,18 @@ def test_a_passkey_made_and_never_bound_is_forgotten(served, monkeypatch):
     for browser in browsers:
         answer = browser.get("/committee/enrol/bind", headers={"accept": "application/json"})
         assert (answer.status_code, answer.json()["rule"]) == (409, "passkey")
+
+
+def test_proposing_a_decision_already_awaiting_signatures_adds_none(served):
+    """A double click on "Propose" made two identical proposals, between which the members' signatures
+    could split so that neither reached the quorum."""
+    world, app, visitor = served
+    svc = app.state.service
+    chair = visitor()
+    chair.enrol_and_sign_in(world, "nec-chair")
+    csrf = chair.csrf("/committee")
+    for _ in range(2):
+        answer = chair.post("/committee/decisions", data={"csrf": csrf, "kind": "proceed"})
+        assert answer.status_code == 303, answer.text
+    assert len(svc.proposals) == 1
+    assert len([e for e in svc.entries() if e.event == DECISION_PROPOSED]) == 1

@@ -64,6 +64,11 @@ async def propose_decision(request: Request):
         signed = propose(svc.contest, kind, decision_subject(kind, svc.contest, svc.ledger, **given), svc.ledger)
     except (CollegeError, KeyError) as error:
         raise Problem(422, str(error) if isinstance(error, CollegeError) else f"{error} is needed", "decision") from None
+    # A second click proposes nothing more: the members' signatures would split between the two. One the
+    # quorum signed and that could not be recorded may be proposed afresh.
+    waiting = [p.signed.decision for p in svc.proposals.values() if len(p.signers) < svc.contest.committee.quorum]
+    if any((d.kind, d.subject) == (signed.decision.kind, signed.decision.subject) for d in waiting):
+        return RedirectResponse(request.url_for("dashboard"), status_code=303)
     sha = proposal_id(signed)
     svc.proposals[sha] = Proposal(signed, member.id)
     svc.ledger.append(PROPOSED, ids={"member": member.id, "proposal": sha, "kind": kind},
