@@ -25,6 +25,7 @@ from college.errors import CollegeError
 from college.ledger import Entry, Ledger
 from college.events import COUNTED
 from college.folders import SEALED
+from college.ingest import new_inbox_keys
 from college.procedure import counting_returns
 from college.model import Identifier, Model
 from college.signing import canonical, key_id, private_text, public_text
@@ -106,6 +107,20 @@ def before_ingest(contest: Contest, contest_bytes: bytes, file: str, ledger: Led
     verify_anchor(ledger.entries(), contest_bytes, file)
 
 
+def require_ingested(contest: Contest, ledger: Ledger) -> None:
+    """Nothing received by the deadline still waits in the inbox: the count would leave it out (and a decision
+    to proceed without its body would count without a return it had). What came after cannot count unless
+    ingested and admitted, so it does not hold the count up."""
+    store = ledger.store
+    waiting = [key for key in new_inbox_keys(ledger, store)
+               if contest.deadline is None or store.stored_at(key) <= contest.deadline]
+    if waiting:
+        raise CollegeError(
+            f"{len(waiting)} submission(s) received by the deadline are not yet ingested: run `college ingest` first, "
+            "so that every return on time is checked and counts", field="inbox",
+        )
+
+
 def before_tally(contest: Contest, contest_bytes: bytes, file: str, ledger: Ledger, count_key: X25519PrivateKey,
                  receipt_key: Ed25519PrivateKey, now: datetime) -> None:
     """As for ingest, and: the deadline passed, the declaration key made, every body returned or the committee
@@ -117,6 +132,7 @@ def before_tally(contest: Contest, contest_bytes: bytes, file: str, ledger: Ledg
     verify_anchor(entries, contest_bytes, file)
     check_recorded_decisions(ledger, contest)
     counting_returns(contest, entries, now)
+    require_ingested(contest, ledger)
 
 
 def sealed_result(entries: list[Entry], store: Store) -> str:

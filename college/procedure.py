@@ -144,7 +144,7 @@ def counting_returns(contest: Contest, entries: list[Entry], now: datetime) -> d
     if state.missing and proceed_decision(entries, contest) is None:
         raise CollegeError(
             f"no counting return from {', '.join(state.missing)}: the Procedures Committee must decide whether to "
-            "proceed (`college proceed`)",
+            "proceed (`college decision proceed`)",
             field="register",
         )
     return {body: s.counting for body, s in state.bodies.items() if s.counting}

@@ -37,6 +37,7 @@ from college.anchor import check_contest
 from college.decisions import check_recorded_decisions
 from college.errors import CollegeError
 from college.procedure import TIE, ReferredTie, counting_returns, referred_event, tie_decisions
+from college.preconditions import require_ingested
 from college.count.result import TieDecision
 from college.returns import check_submission
 from college.model import parse_toml
@@ -85,6 +86,7 @@ def count(contest_file: str, store: str | None = None, pause_timeout: int = 3600
     check_contest(ledger, contest, contest_bytes, contest_file)
     check_recorded_decisions(ledger, contest)
     counting = counting_returns(contest, ledger.entries(), datetime.now(UTC))
+    require_ingested(contest, ledger)  # as `college tally` checks, for a run from a deployment
     received_at = {e.object_hash: e.ids["received-at"] for e in ledger.entries() if e.event == RECEIVED}
     while True:
         outcome = open_tally_and_seal(where, contest, contest_text, counting, received_at, tie_decisions(ledger.entries()))

@@ -255,3 +255,20 @@ def test_a_receipt_key_other_than_the_one_that_signed_the_stores_checkpoints_is_
         assert one_line_error(result), result.output
         assert "COLLEGE_RECEIPT_KEY" in result.output and "checkpoints" in result.output, result.output
     assert len(store.list("checkpoints/")) == 1
+
+
+def test_the_count_refuses_while_a_return_received_by_the_deadline_waits_in_the_inbox(counted_world, tmp_path):
+    """society-03's return arrived on time but ingest has not run since: counting then would leave it out (and
+    the committee's decision to proceed without society-03 would count without a return it had)."""
+    from college.ledger import Ledger
+    from flows.dry_run import committee_decides
+
+    college, store, env = counted_world
+    ingest_without_prefect(college.contest, store)
+    committee_decides(college.member_keys, college.receipt_key, college.contest, college.contest_file,
+                      Ledger(store, signer=college.receipt_key), "proceed")
+    put_at(store, "inbox/3.sealed", college.sealed("society-03"), on_time())
+    result = run("tally", college.contest_file, "--store", store.root, env=college.environment())
+    assert one_line_error(result), result.output
+    assert "inbox" in result.output and "college ingest" in result.output
+    assert store.list("sealed/") == []
