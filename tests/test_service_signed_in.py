@@ -167,3 +167,20 @@ def test_proposing_a_decision_already_awaiting_signatures_adds_none(served):
         assert answer.status_code == 303, answer.text
     assert len(svc.proposals) == 1
     assert len([e for e in svc.entries() if e.event == DECISION_PROPOSED]) == 1
+
+
+def test_the_passkey_script_hears_the_rule_when_a_step_is_refused(served):
+    """passkey.js fetches with the browser's default Accept (*/*) and reads the answer as JSON to show the
+    member the service's error: a refusal as an HTML page left them "Unexpected token '<'"."""
+    world, app, visitor = served
+    chair = visitor()
+    passkey = chair.enrol_and_sign_in(world, "nec-chair")
+    as_script = {"x-csrf-token": chair.cookies["college_csrf"], "accept": "*/*"}
+    sha = _propose(chair, app.state.service.proposals, kind="proceed")
+    options = chair.post(f"/committee/decisions/{sha}/options", headers=as_script)
+    assert chair.post(f"/committee/decisions/{sha}/sign", content=json.dumps(passkey.get(options.json())),
+                      headers=as_script).status_code == 200
+    again = chair.post(f"/committee/decisions/{sha}/options", headers=as_script)
+    assert again.status_code == 409 and again.json() == {"error": "you have signed this decision already", "rule": "signed"}
+    stale = chair.post("/committee/sign-in/options", headers={"x-csrf-token": "stale", "accept": "*/*"})
+    assert stale.status_code == 403 and stale.json()["rule"] == "csrf"

@@ -40,6 +40,13 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _wants_json(request: Request) -> bool:
+    """The API, a client asking for JSON, and passkey.js, whose fetches carry the CSRF header with the
+    browser's Accept (*/*) and read the answer as JSON to show the member the service's error."""
+    return (_is_api(request) or request.headers.get("accept", "").startswith("application/json")
+            or "x-csrf-token" in request.headers)
+
+
 def create_app(config: Config) -> FastAPI:
     svc = Service(config)
 
@@ -64,7 +71,7 @@ def create_app(config: Config) -> FastAPI:
 
     @app.exception_handler(Problem)
     async def problem(request: Request, error: Problem):
-        if _is_api(request) or request.headers.get("accept", "").startswith("application/json"):
+        if _wants_json(request):
             return JSONResponse({"error": error.error, "rule": error.rule}, status_code=error.status)
         return render(request, "error.html", error.status, error=error.error, rule=error.rule)
 
