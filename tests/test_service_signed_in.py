@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from college.events import DECISION_PROPOSED, SIGNED_IN
 from college.ingest import receipt_key
 from college.procedure import ReferredTie, open_ties, referred_event, tie_decisions
+from college.service import decisions as decisions_module
 from college.service import passkeys as passkeys_module
 from college.service.app import create_app
 from college.service.state import Config
@@ -184,3 +185,35 @@ def test_the_passkey_script_hears_the_rule_when_a_step_is_refused(served):
     assert again.status_code == 409 and again.json() == {"error": "you have signed this decision already", "rule": "signed"}
     stale = chair.post("/committee/sign-in/options", headers={"x-csrf-token": "stale", "accept": "*/*"})
     assert stale.status_code == 403 and stale.json()["rule"] == "csrf"
+
+
+def test_two_members_signing_at_the_quorum_together_record_the_decision_once(served, monkeypatch):
+    """The quorum's last two signatures arrive together: the second, landing while the first is recorded,
+    was recorded as another document, refused as "already decided by another decision" (a 409 after the
+    decision was taken), and left that document in the store."""
+    world, app, visitor = served
+    svc = app.state.service
+    names = ("nec-chair", "cac-chair", "procedures-secretary", "nec-vice-chair")
+    members = {name: visitor() for name in names}
+    passkeys = {name: client.enrol_and_sign_in(world, name) for name, client in members.items()}
+    sha = _propose(members["nec-chair"], svc.proposals, kind="proceed")
+    for name in names[:2]:
+        assert _sign(members[name], passkeys[name], sha).status_code == 200
+    last = members["nec-vice-chair"]
+    options = last.post(f"/committee/decisions/{sha}/options", headers=_header(last))
+    answers = []
+    real = decisions_module.record
+
+    def record_then_another_signs(service, proposal):
+        real(service, proposal)
+        if not answers:  # the other member's request is handled while this one has yet to answer
+            answers.append(last.post(f"/committee/decisions/{sha}/sign", content=json.dumps(passkeys["nec-vice-chair"].get(options.json())),
+                                     headers=_header(last)))
+
+    monkeypatch.setattr(decisions_module, "record", record_then_another_signs)
+    first = _sign(members["procedures-secretary"], passkeys["procedures-secretary"], sha)
+    assert first.status_code == 200, first.text
+    assert answers[0].status_code == 200, answers[0].text
+    assert len([e for e in svc.entries() if e.ids.get("kind") == "proceed" and "decision" in e.ids]) == 1
+    assert len(svc.store.list("decisions/")) == 1
+    assert sha not in svc.proposals

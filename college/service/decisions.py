@@ -43,6 +43,7 @@ KINDS = ("admit", "proceed", "tie")
 class Proposal:
     signed: SignedDecision
     proposed_by: str
+    recording: bool = False  # the quorum has signed and the decision is being recorded
 
     @property
     def signers(self) -> list[str]:
@@ -107,8 +108,14 @@ async def sign(request: Request, sha: str):
     if member.id not in proposal.signers:
         mark = MemberSignature(member=member.id, method="passkey", signature=signature, evidence=evidence)
         proposal.signed = proposal.signed.model_copy(update={"signatures": [*proposal.signed.signatures, mark]})
-    if len(proposal.signers) >= svc.contest.committee.quorum:
-        await run_in_threadpool(record, svc, proposal)
+    # Marked while it is recorded, so that a signature arriving meanwhile does not record it again as
+    # another document (refused then as already decided); a refusal leaves it to sign and record again.
+    if len(proposal.signers) >= svc.contest.committee.quorum and not proposal.recording:
+        proposal.recording = True
+        try:
+            await run_in_threadpool(record, svc, proposal)
+        finally:
+            proposal.recording = False
         svc.proposals.pop(sha, None)
     return JSONResponse({"signed": len(proposal.signers), "next": str(request.url_for("dashboard"))})
 
