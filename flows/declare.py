@@ -132,10 +132,18 @@ def declare(
     # Before anything is opened: a bad contribution is named, fewer than the quorum refused
     # (procedure only, so these errors may be shown, unlike anything inside the embargoed step).
     key = open_declaration_key(ceremony, shares, result_hash=sealed_hash)
-    stored = open_and_declare(where, contest, ceremony, shares, key, sealed_hash, ledger)
+    # Declared once: a second run publishes the declaration the ledger records, never a second one with
+    # another time, and never over another declaration's folder.
+    done = ledger.find(f"{DECLARED}:{sealed_hash}")
+    target = Path(out) / "declaration.json"
+    if target.exists() and (done is None or digest(target.read_bytes()) != done.object_hash):
+        raise CollegeError("already holds another declaration: give another --out; nothing was overwritten",
+                           file=str(target))
+    stored = (f"{DECLARATIONS}/{done.object_hash}" if done is not None
+              else open_and_declare(where, contest, ceremony, shares, key, sealed_hash, ledger))
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "declaration.json").write_bytes(where.get(stored))
+    target.write_bytes(where.get(stored))
     declaration = read_declaration(folder / "declaration.json")
     publish(declaration, folder)
     return str(folder)

@@ -231,3 +231,25 @@ def test_three_members_declare_the_result_an_independent_count_gives(counted, tm
     assert all(s in published for s in ("3141592", "5772156", "1202056"))
     assert [e.event for e in ledger.entries()][-1] == "declared"
     assert (Path(folder) / "reports" / "report.html").is_file() and (Path(folder) / "bundle" / "manifest.json").is_file()
+
+
+def test_declaring_again_publishes_the_declaration_the_ledger_records_and_overwrites_nothing_else(counted, tmp_path):
+    """A second `college declare` (a re-run after a crash, or by mistake) built a second declaration with another
+    time, kept it beside the first and wrote it over the published one, though the ledger names the first."""
+    from college.signing import digest
+    from flows.declare import declare
+
+    world, root, store, ledger, sealed_hash = counted
+    three = [str(world.contribution(m, tmp_path, sealed_hash)) for m in ("nec-chair", "cac-chair", "jpc-co-convenor")]
+    first = Path(declare(str(world.contest_file), str(world.ceremony_file), three, str(tmp_path / "one"), store.uri))
+    again = Path(declare(str(world.contest_file), str(world.ceremony_file), three, str(tmp_path / "two"), store.uri))
+    declared = [e for e in Ledger(store).entries() if e.event == "declared"]
+    assert len(declared) == 1 and len(store.list("declarations/")) == 1
+    for folder in (first, again):
+        assert digest((folder / "declaration.json").read_bytes()) == declared[0].object_hash
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "declaration.json").write_text("{}")
+    with pytest.raises(CollegeError, match="already holds another declaration"):
+        declare.fn(str(world.contest_file), str(world.ceremony_file), three, str(other), store.uri)
+    assert (other / "declaration.json").read_text() == "{}" and not (other / "reports").exists()
