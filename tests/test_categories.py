@@ -167,6 +167,13 @@ def test_a_supporter_registered_outside_the_window_cannot_vote(registered, why):
     assert found is None if why is None else why in found
 
 
+def test_a_registration_known_only_by_its_day_is_inside_a_window_opening_or_closing_that_day():
+    registered = CATEGORIES["registered"]
+    for day in (date(2016, 7, 18), date(2016, 7, 20)):
+        assert refusal(registered, Voter(voter="r", category="registered", registered=day)) is None
+    assert "before the registration window opened" in refusal(registered, Voter(voter="r", category="registered", registered=date(2016, 7, 17)))
+
+
 def test_eligibility_needs_the_dates_its_rules_ask_for():
     assert "no joining date" in refusal(CATEGORIES["members"], Voter(voter="m", category="members"))
     assert "no registration date" in refusal(CATEGORIES["registered"], Voter(voter="r", category="registered"))
@@ -395,6 +402,9 @@ def test_largest_remainder_makes_a_row_add_to_exactly_100():
     # Floors 66 + 16 + 16 = 98; the two missing units go to the largest remainders (all 0.67:
     # the larger share first, then the earlier row).
     assert table_percents(shares, 0, "largest-remainder") == {"A": "67", "B": "17", "C": "16"}
+    # The larger share first even when it is the later row.
+    later = {"A": Fraction(1, 6), "B": Fraction(1, 6), "C": Fraction(2, 3)}
+    assert table_percents(later, 0, "largest-remainder") == {"A": "17", "B": "16", "C": "67"}
 
 
 def test_the_display_rule_never_changes_who_is_eliminated_or_elected():

@@ -231,6 +231,13 @@ def test_policy_is_applied_in_order_and_refers_only_what_it_cannot_settle():
     assert tied_count(["previous-rounds", "refer"]).rounds[2].eliminated == ["C"]
 
 
+def test_the_last_candidate_standing_with_every_valid_vote_carries_no_note():
+    # A 5, B 5 in one section: exactly half each, so no one is elected; B goes by candidate order
+    # and A, alone, holds all of round 2. The note about weight going to nobody is not for her.
+    result = count(contest("AB", ONE, tie_policy=["candidate-order"]), {"s0": profile("A", 5, "B", 5)})
+    assert result.winner == "A" and result.rounds[1].continuing == ["A"] and result.notes == []
+
+
 # --- batch elimination (seed 000 I.iv.10) ----------------------------------------------
 
 

@@ -189,6 +189,22 @@ def test_a_late_return_with_problems_is_rejected_not_late(contest):
         (REJECTED, sha("late-bad"))]
 
 
+def test_the_committee_cannot_admit_a_late_return_made_before_the_one_that_counts():
+    # Admitting it would change nothing today (the one made last counts), but the committee would
+    # have signed an admission of old figures: it is refused, naming the rule.
+    from college.ingest import Standing
+
+    standing = Standing(SOCIETY, "Fabian Readers", "affiliates")
+    for label in ("counts", "older", "newer"):
+        standing.receive(sha(label), T0)
+    standing.accepted.append(sha("counts"))
+    standing.late += [sha("older"), sha("newer")]
+    standing.made_at = {sha("counts"): T0, sha("older"): T0 - timedelta(hours=1), sha("newer"): T0 + timedelta(hours=1)}
+    with pytest.raises(CollegeError, match="older-return"):
+        admission_event(standing, sha("older"), "Procedures Committee")
+    assert admission_event(standing, sha("newer"), "Procedures Committee")["event"] == ADMITTED
+
+
 def test_a_late_return_is_kept_and_counts_only_once_admitted(contest):
     run = Pipeline(contest)
     assert run.decide("late", SOCIETY, late=True) == [(LATE, sha("late"))]

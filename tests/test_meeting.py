@@ -158,6 +158,14 @@ def test_final_round_tie_calls_a_further_ballot_then_a_fresh_meeting():
     assert ballot.outcome.action == "fresh-meeting" and ballot.outcome.rule == "13" and ballot.next is None
 
 
+def test_every_nominee_tied_is_a_final_round_tie_not_a_separate_ballot():
+    # Ann, Bob and Cat 5 each for one seat: no one to eliminate below the tie, so the tie decides the
+    # result (13: a further ballot among them), though one more removal would still leave two.
+    ballot = record(single(A, B, C), tally(15, {A: 5, B: 5, C: 5}))
+    assert ballot.rounds[0].answer.action == "further-ballot" and ballot.rounds[0].answer.rule == "13"
+    assert ballot.next.kind == "further" and ballot.next.among == (A, B, C)
+
+
 def test_further_ballot_that_resolves_selects():
     ballot = record(single(A, B), tally(20, {A: 10, B: 10}))
     ballot = record(ballot, tally(20, {A: 11, B: 9}))
@@ -224,6 +232,11 @@ def test_without_a_quorum_the_selection_is_deferred_to_a_joint_meeting():
     assert meeting.outcome.action == "deferred" and meeting.outcome.rule == "16" and meeting.next is None
     joint = open_meeting(selection(quorum=15), present=9, joint=True)
     assert joint.outcome is None and joint.next.among == (A, B, C)
+
+
+def test_a_quorum_exactly_present_proceeds():
+    meeting = open_meeting(selection(quorum=15), present=15)
+    assert meeting.outcome is None and meeting.next.among == (A, B, C)
 
 
 def test_selection_file_rules():
