@@ -3,9 +3,11 @@ answer taken for one thing is good for nothing else, and no form a member can se
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 
+import cbor2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,7 +21,7 @@ from college.service.state import Config
 from college.receipts import issue_receipt
 from college.signing import digest, private_text
 from college.store import LocalStore
-from tests.service_world import SoftPasskey, Visitor, make_world
+from tests.service_world import SoftPasskey, Visitor, _b64url, make_world
 
 BASE = "https://localhost"
 
@@ -217,3 +219,22 @@ def test_two_members_signing_at_the_quorum_together_record_the_decision_once(ser
     assert len([e for e in svc.entries() if e.ids.get("kind") == "proceed" and "decision" in e.ids]) == 1
     assert len(svc.store.list("decisions/")) == 1
     assert sha not in svc.proposals
+
+
+@pytest.mark.parametrize("cose", [{1: 99, 3: -7}, {1: 2, 3: -7, -1: 99, -2: b"", -3: b""},
+                                  {1: 2, 3: -7, -1: 1, -2: bytes(32), -3: bytes(32)}],
+                         ids=["unknown key type", "unknown curve", "point off the curve"])
+def test_a_new_passkey_that_is_no_usable_key_is_refused(served, cose):
+    """The library raises some refusals outside InvalidRegistrationResponse (a 500), and passes a key that
+    no signature could ever verify with (held, then bound by a statement, then a 500 at each sign-in)."""
+    _, _, visitor = served
+    browser = visitor()
+    browser.get("/committee/enrol")
+    options = browser.post("/committee/enrol/options", data={"member": "nec-chair"}, headers=_header(browser))
+    answer = SoftPasskey(BASE).create(options.json())
+    credential_id = b"abcd"
+    authenticator_data = (hashlib.sha256(b"localhost").digest() + bytes([0x45]) + bytes(4) + bytes(16)
+                          + len(credential_id).to_bytes(2, "big") + credential_id + cbor2.dumps(cose))
+    answer["response"]["attestationObject"] = _b64url(cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": authenticator_data}))
+    made = browser.post("/committee/enrol", content=json.dumps(answer), headers=_header(browser))
+    assert (made.status_code, made.json()["rule"]) == (422, "credential"), made.text

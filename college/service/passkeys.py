@@ -26,7 +26,8 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidJSONStructure, InvalidRegistrationResponse
+from webauthn.helpers import decode_credential_public_key, decoded_public_key_to_cryptography
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -104,12 +105,15 @@ class Passkeys:
     def create(self, browser: str, credential: str) -> str:
         """Check the browser's new passkey and hold it, unbound, for this browser; returns its fingerprint."""
         pending = self._take(browser, "enrol")
+        # WebAuthnException: the library's refusals, some of them (a key of no known type, or malformed) not
+        # InvalidRegistrationResponse; and a key it passes that is no usable key (a point off its curve) is refused here.
         try:
             verified = verify_registration_response(
                 credential=credential, expected_challenge=pending.challenge, expected_rp_id=self.rp_id,
                 expected_origin=self.origin, require_user_verification=True,
             )
-        except (InvalidRegistrationResponse, InvalidJSONStructure, ValueError, KeyError, TypeError):
+            decoded_public_key_to_cryptography(decode_credential_public_key(verified.credential_public_key))
+        except (WebAuthnException, ValueError, KeyError, TypeError):
             raise PasskeyError("the browser's answer does not register a passkey", field="credential") from None
         made = Credential(pending.member.id, verified.credential_id, verified.credential_public_key, verified.sign_count, "")
         with self._lock:  # anyone may make passkeys: those never bound are forgotten, not held until the service stops
@@ -229,7 +233,7 @@ class Passkeys:
                 expected_origin=self.origin, credential_public_key=found.public_key,
                 credential_current_sign_count=found.sign_count, require_user_verification=True,
             )
-        except (InvalidAuthenticationResponse, InvalidJSONStructure, ValueError, KeyError, TypeError):
+        except (WebAuthnException, ValueError, KeyError, TypeError):
             raise PasskeyError("the passkey's signature does not verify", field="credential") from None
         found.sign_count = verified.new_sign_count
         return found, response
