@@ -27,6 +27,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError
 
+from college import strict_json
 from college.contest import Contest, load_contest
 from college.count.rules import count, parts_of
 from college.errors import CollegeError, from_validation_error
@@ -149,7 +150,7 @@ def load_example(folder: Path) -> Example:
     contest = load_contest(folder / "contest.toml")
     path = folder / PUBLISHED
     try:
-        published = json.loads(path.read_text(encoding="utf-8"))
+        published = strict_json.loads(path.read_bytes(), file=str(path), known=strict_json.model_fields(PublishedFigures))
         PublishedFigures.model_validate(published)
     except FileNotFoundError:
         raise CollegeError("file not found", file=str(path)) from None

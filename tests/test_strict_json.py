@@ -65,6 +65,19 @@ def test_every_reader_refuses_a_key_given_twice(tmp_path, kind):
         read(_file(tmp_path, name, text))
 
 
+def test_a_history_examples_published_figures_refuse_a_key_given_twice(tmp_path):
+    # A figure given twice ("winner", a round's share) would be compared as whichever the reader kept.
+    from college.history import examples_folder, load_example
+
+    source = examples_folder() / "2020-leader"
+    (tmp_path / "contest.toml").write_bytes((source / "contest.toml").read_bytes())
+    text = (source / "published.json").read_text(encoding="utf-8")
+    (tmp_path / "published.json").write_text(text.replace('"winner": ', '"winner": "Someone Else", "winner": ', 1), encoding="utf-8")
+    with pytest.raises(CollegeError, match="duplicate-key") as caught:
+        load_example(tmp_path)
+    assert caught.value.field == "winner"
+
+
 def test_receipt_verification_refuses_a_key_given_twice():
     problems = verify_receipt(b'{"receipt": {}, "receipt": {}, "signature": ""}', "A" * 43 + "=")
     assert problems and "duplicate-key" in problems[0]
