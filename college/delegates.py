@@ -12,6 +12,7 @@ registered, and when.
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,7 +36,9 @@ class Registration(Model):
     @field_validator("name")
     @classmethod
     def _trimmed(cls, value: str) -> str:
-        return " ".join(value.split())
+        # One spelling of a name however it was typed (composed or decomposed accents), so a
+        # delegate registered twice is seen as twice.
+        return unicodedata.normalize("NFC", " ".join(value.split()))
 
 
 class Delegate(Model):

@@ -166,6 +166,9 @@ def test_the_contest_file_may_set_other_fees(contest):
     [
         ([registration("nobody", "A", "online")], "'nobody' is not an affiliate"),
         ([registration("makers-union", "A", "online"), registration("makers-union", " a ", "post")], "registered twice"),
+        # The same name in composed and decomposed Unicode (as two keyboards type it): one delegate, one fee.
+        ([registration("makers-union", "Zo\u00eb Smith", "online"), registration("makers-union", "Zoe\u0308 Smith", "post")],
+         "registered twice"),
         ([registration("makers-union", "A", "online", "2026-07-04T08:00:00+01:00")], "on or after the day of the meeting"),
     ],
 )
