@@ -22,7 +22,7 @@ from pydantic import Field
 from college.ceremony import Ceremony
 from college.contest import Contest
 from college.errors import CollegeError
-from college.events import ADMITTED, DECISION, FLAGGED, RECEIVED, REFERRED, SUPERSEDED
+from college.events import ADMITTED, DECISION, DECLARED, FLAGGED, RECEIVED, REFERRED, SUPERSEDED
 from college.ingest import proceed_once_key, standings
 from college.count.result import TieDecision
 from college.ledger import Entry
@@ -140,6 +140,10 @@ def counting_returns(contest: Contest, entries: list[Entry], now: datetime) -> d
         raise CollegeError(f"the returns deadline ({contest.deadline.isoformat()}) has not passed", field="returns_deadline")
     if not contest.declaration_public_key:
         raise CollegeError("no declaration key: hold the key ceremony first (`college ceremony run`)", field="declaration_public_key")
+    declared = next((e for e in entries if e.event == DECLARED), None)
+    if declared is not None:  # a second sealed result would be declared as a second result
+        raise CollegeError(f"the result was declared (ledger position {declared.position}): no count after the "
+                           "declaration; anyone recounts the published bundle with `college verify`", field="ledger")
     state = standings(contest, entries)
     if state.missing and proceed_decision(entries, contest) is None:
         raise CollegeError(

@@ -272,3 +272,19 @@ def test_the_count_refuses_while_a_return_received_by_the_deadline_waits_in_the_
     assert one_line_error(result), result.output
     assert "inbox" in result.output and "college ingest" in result.output
     assert store.list("sealed/") == []
+
+
+def test_no_count_after_the_declaration(counted_world, tmp_path):
+    """A tally run after the declaration sealed a second result, which `declare` would then have declared too."""
+    from college.ledger import Ledger
+    from flows.dry_run import committee_decides
+
+    college, store, env = counted_world
+    ingest_without_prefect(college.contest, store)
+    ledger = Ledger(store, signer=college.receipt_key)
+    committee_decides(college.member_keys, college.receipt_key, college.contest, college.contest_file, ledger, "proceed")
+    ledger.append("counted", object_hash="a" * 64, once_key="counted:" + "a" * 64)
+    ledger.append("declared", object_hash="b" * 64, once_key="declared:" + "a" * 64)
+    result = run("tally", college.contest_file, "--store", store.root, env=college.environment())
+    assert one_line_error(result), result.output
+    assert "declared" in result.output and store.list("sealed/") == []
