@@ -11,7 +11,9 @@ import cbor2
 import pytest
 from fastapi.testclient import TestClient
 
-from college.events import DECISION_PROPOSED, SIGNED_IN
+from college.declaration import write_declaration
+from college.events import DECISION_PROPOSED, DECLARED, SIGNED_IN
+from college.folders import DECLARATIONS
 from college.ingest import receipt_key
 from college.procedure import ReferredTie, open_ties, referred_event, tie_decisions
 from college.service import decisions as decisions_module
@@ -19,9 +21,11 @@ from college.service import passkeys as passkeys_module
 from college.service.app import create_app
 from college.service.state import Config
 from college.receipts import issue_receipt
-from college.signing import digest, private_text
+from college.reports.publish import write_reports
+from college.signing import canonical, digest, private_text
 from college.store import LocalStore
 from tests.service_world import SoftPasskey, Visitor, _b64url, make_world
+from tests.test_reports import small_declaration
 
 BASE = "https://localhost"
 
@@ -238,3 +242,22 @@ def test_a_new_passkey_that_is_no_usable_key_is_refused(served, cose):
     answer["response"]["attestationObject"] = _b64url(cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": authenticator_data}))
     made = browser.post("/committee/enrol", content=json.dumps(answer), headers=_header(browser))
     assert (made.status_code, made.json()["rule"]) == (422, "credential"), made.text
+
+
+def test_the_results_are_the_declaration_the_ledger_records_not_one_left_in_the_publish_folder(served, tmp_path):
+    """The publish folder (by default `published/` where the service starts, where `college declare --out
+    published/` also writes) held a rehearsal's declaration: once the ledger recorded the real one, the
+    service showed the rehearsal's as the result, because it wrote the declaration only where none was."""
+    _, app, visitor = served
+    svc = app.state.service
+    rehearsal = small_declaration(dry_run=True)
+    write_declaration(rehearsal, svc.config.publish_dir / "declaration.json")
+    write_reports(rehearsal, svc.config.publish_dir / "reports")
+    real = canonical(small_declaration(declared_by=["The Real Chair", "Vice Chair", "Général Secretary"]).model_dump(mode="json"))
+    svc.store.put_content(DECLARATIONS, real)
+    svc.ledger.append(DECLARED, object_hash=digest(real), ids={"sealed": "a" * 64}, reasons=["declared"],
+                      once_key=f"{DECLARED}:{'a' * 64}")
+    public = visitor()
+    assert public.get("/results/declaration.json").content == real
+    assert "The Real Chair" in public.get("/results/report.json").text
+    assert "The Real Chair" in public.get("/results").text

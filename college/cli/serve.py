@@ -32,7 +32,8 @@ def serve(
                      "(passkeys are bound to it; default http://localhost:PORT)"),
     ] = None,
     ceremony: Annotated[Path | None, typer.Option("--ceremony", help="the key ceremony's record: lets members hand in contributions")] = None,
-    publish: Annotated[Path, typer.Option("--publish", help="where the declared result's reports are written for the public pages")] = Path("published"),
+    publish: Annotated[Path, typer.Option("--publish", help="where the declared result's reports are written for the public "
+                                                           "pages (in a folder named by the declaration's SHA-256)")] = Path("published"),
     ingest: Annotated[
         str, typer.Option("--ingest", help="embedded: ingest, the count and the declaration run in the service; deployment: "
                           "they run as deployments on the workers (each upload emits the event that triggers ingest)")

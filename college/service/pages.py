@@ -157,7 +157,7 @@ async def results(request: Request):
 def _published(request: Request) -> Path:
     if service(request).declared() is None:
         raise Problem(404, "nothing is published before the declaration", "embargo")
-    return service(request).config.publish_dir
+    return service(request).published
 
 
 @router.get("/results/bundle.zip")

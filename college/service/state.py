@@ -21,7 +21,7 @@ from college.ledger import Entry, Ledger, Problem
 from college.service.passkeys import Passkeys
 from college.service.security import Limits, Sessions
 from college.service.work import Ingest, Runner
-from college.signing import ed25519_public
+from college.signing import digest, ed25519_public
 from college.store import Store, store_from
 
 RECEIPT_KEY = "COLLEGE_RECEIPT_KEY"
@@ -87,6 +87,7 @@ class Service:
         self.proposals: dict = {}  # decisions awaiting the members' signatures (college/service/decisions.py)
         self._lock = threading.Lock()
         self._declaration: Declaration | None = None
+        self.published: Path | None = None  # where the declaration and its reports are, once declared
         self._verifying = threading.Lock()  # one full verification at a time; the others wait for its answer
         self._verified: tuple[int, float, list[Problem]] | None = None  # (ledger length, when, problems) when last verified
 
@@ -120,18 +121,24 @@ class Service:
         if entry is None:
             return None
         with self._lock:
-            folder = self.config.publish_dir
+            # A folder of its own, named by the declaration's SHA-256: what the publish folder held before
+            # (a rehearsal's declaration, another contest's) is never shown as this one. The declaration is
+            # written last, so a folder a crash left half-written is written again.
+            folder = self.config.publish_dir / entry.object_hash
             path = folder / "declaration.json"
-            if not path.is_file():
+            if not path.is_file() or digest(path.read_bytes()) != entry.object_hash:
                 from college.recount import write_bundle
                 from college.reports.publish import write_reports
 
                 folder.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(self.store.get(f"{DECLARATIONS}/{entry.object_hash}"))
-                declaration = read_declaration(path)
+                writing = folder / "declaration.json.partial"
+                writing.write_bytes(self.store.get(f"{DECLARATIONS}/{entry.object_hash}"))
+                declaration = read_declaration(writing)
                 write_reports(declaration, folder / "reports")
                 write_bundle(declaration, folder / "bundle")
+                os.replace(writing, path)
             self._declaration = read_declaration(path)
+            self.published = folder
         return self._declaration
 
     def start(self) -> None:
