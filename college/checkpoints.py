@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 FORMAT = "college-checkpoint/1"  # and the domain its signature is made under
 PREFIX = f"{CHECKPOINTS}/"
-_KEY = re.compile(r"^checkpoints/(\d{8})\.json$")
-_ENTRY = re.compile(r"^ledger/(\d{8})\.json$")
+_KEY = re.compile(r"^checkpoints/([0-9]{8})\.json$")
+_ENTRY = re.compile(r"^ledger/([0-9]{8})\.json$")
 
 
 class Checkpoint(Model):
@@ -119,6 +119,9 @@ def verify_checkpoints(
             problems.append(str(error))
             continue
         found = checkpoint_problems(signed, key, ledger, name)
+        if not found and (name, data) in kept and name != checkpoint_key(signed.checkpoint.size):
+            # Its name is what makes it the latest: a copy of an old one under a later name would be published.
+            found = [f"{name}: signed a ledger of {signed.checkpoint.size} entries, but is kept under another size's name"]
         problems.extend(found)
         if not found and (name, data) in kept:
             sizes.append(signed.checkpoint.size)
@@ -139,6 +142,13 @@ def ledger_size(store) -> int:
 
 
 def latest_checkpoint(ledger: Ledger) -> bytes | None:
-    """The latest checkpoint kept in the store, as published to the bodies."""
-    names = [name for name in ledger.store.list(PREFIX) if _KEY.match(name)]
-    return ledger.store.get(names[-1]) if names else None
+    """The latest checkpoint kept in the store, as published to the bodies: the one of the ledger's
+    size, or else the last whose name is its own size (never a copy kept under a later name)."""
+    for name in sorted((n for n in ledger.store.list(PREFIX) if _KEY.match(n)), reverse=True):
+        data = ledger.store.get(name)
+        try:
+            if checkpoint_key(read_checkpoint(data, file=name).checkpoint.size) == name:
+                return data
+        except CollegeError:
+            continue
+    return None

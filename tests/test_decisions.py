@@ -278,6 +278,17 @@ def test_a_checkpoint_signed_by_another_key_is_caught(decided):
     assert latest_checkpoint(ledger) is not None
 
 
+def test_a_checkpoint_kept_under_another_sizes_name_is_caught(decided):
+    # Someone who can write the store copies an old, genuinely signed checkpoint to a name that sorts
+    # last: it was taken as the latest and published to the bodies, hiding every entry after it.
+    ledger = decided.ledger()
+    old = decided.store.get("checkpoints/00000001.json")
+    decided.store.put("checkpoints/99999999.json", old)
+    problems = verify_checkpoints(ledger, decided.receipt_key.public_key())
+    assert any("99999999.json" in p and "signed a ledger of 1 entries" in p for p in problems), problems
+    assert latest_checkpoint(ledger) == decided.store.get(f"checkpoints/{len(ledger.entries()):08d}.json")
+
+
 # --- the anchored contest file ----------------------------------------------------------------
 
 
