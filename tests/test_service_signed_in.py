@@ -261,3 +261,21 @@ def test_the_results_are_the_declaration_the_ledger_records_not_one_left_in_the_
     assert public.get("/results/declaration.json").content == real
     assert "The Real Chair" in public.get("/results/report.json").text
     assert "The Real Chair" in public.get("/results").text
+
+
+def test_a_passkey_with_the_id_of_one_enrolled_is_refused(served):
+    """A member who learnt another's passkey id could enrol a passkey of their own under it: the service
+    then found theirs for the other's id, and the other could no longer sign in (WebAuthn: a relying party
+    fails a registration whose credential id is registered already)."""
+    world, app, visitor = served
+    chair, other = visitor(), visitor()
+    passkey = chair.enrol_and_sign_in(world, "nec-chair")
+    other.get("/committee/enrol")
+    options = other.post("/committee/enrol/options", data={"member": "cac-chair"}, headers=_header(other))
+    copied = SoftPasskey(BASE, credential_id=passkey.credential_id)
+    made = other.post("/committee/enrol", content=json.dumps(copied.create(options.json())), headers=_header(other))
+    assert (made.status_code, made.json()["rule"]) == (422, "credential"), made.text
+    assert not app.state.service.store.list("passkeys/cac-chair/")
+    again = visitor()
+    again.get("/committee/sign-in")
+    assert again.sign_in(passkey).json()["member"] == "nec-chair"

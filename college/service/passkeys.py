@@ -115,6 +115,8 @@ class Passkeys:
             decoded_public_key_to_cryptography(decode_credential_public_key(verified.credential_public_key))
         except (WebAuthnException, ValueError, KeyError, TypeError):
             raise PasskeyError("the browser's answer does not register a passkey", field="credential") from None
+        if self._credential(verified.credential_id) is not None:  # else the id would find this one, not the member's
+            raise PasskeyError("a passkey with this id is enrolled already", field="credential")
         made = Credential(pending.member.id, verified.credential_id, verified.credential_public_key, verified.sign_count, "")
         with self._lock:  # anyone may make passkeys: those never bound are forgotten, not held until the service stops
             now = time.monotonic()
@@ -144,6 +146,8 @@ class Passkeys:
             raise PasskeyError(f"the token is {member.id}'s, and this passkey was made for {made.member}", field="token")
         if self.ledger.find(f"{ENROLLED}:{nonce}") is not None:
             raise PasskeyError("this enrolment token has been used: make a new one", field="token")
+        if self._credential(made.credential_id) is not None:  # enrolled since this browser made it
+            raise PasskeyError("a passkey with this id is enrolled already", field="credential")
         made.enrolment = token.strip()
         record = {
             "member": member.id, "credential_id": _b64(made.credential_id), "public_key": _b64(made.public_key),
