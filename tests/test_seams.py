@@ -288,3 +288,12 @@ def test_no_count_after_the_declaration(counted_world, tmp_path):
     result = run("tally", college.contest_file, "--store", store.root, env=college.environment())
     assert one_line_error(result), result.output
     assert "declared" in result.output and store.list("sealed/") == []
+
+
+def test_the_help_of_each_flow_command_names_the_keys_it_needs():
+    """A new operator reads --help first: the keys come from the environment, and nothing else says which."""
+    for command, variables in (("ingest", ("COLLEGE_COUNT_KEY", "COLLEGE_RECEIPT_KEY")),
+                               ("tally", ("COLLEGE_COUNT_KEY", "COLLEGE_RECEIPT_KEY")),
+                               ("declare", ("COLLEGE_RECEIPT_KEY",))):
+        shown = " ".join(run(command, "--help", env={"COLUMNS": "200"}).output.split())
+        assert all(v in shown for v in variables) and "college secrets export" in shown, (command, shown)

@@ -32,7 +32,9 @@ def tally(
     contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")],
     store: StoreOption = None,
 ) -> None:
-    """Count the standing returns after the deadline and seal the result to the declaration key."""
+    """Count the standing returns after the deadline and seal the result to the declaration key.
+
+    The keys come from the environment: COLLEGE_COUNT_KEY and COLLEGE_RECEIPT_KEY, as `college secrets export KEYFILE` prints them (or their Prefect Secret blocks)."""
     from flows.secrets import count_key, receipt_key
 
     contest, data = read_contest(contest_file)
@@ -58,7 +60,9 @@ def declare(
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Open the sealed result with a quorum's contributions, declare it, print who is elected, and publish the reports."""
+    """Open the sealed result with a quorum's contributions, declare it, print who is elected, and publish the reports.
+
+    The ledger's signing key comes from COLLEGE_RECEIPT_KEY, as `college secrets export KEYFILE` prints it (and COLLEGE_COUNT_KEY opens contributions put into the store, when no --contribution is given)."""
     from flows.secrets import count_key, receipt_key
 
     contest, data = read_contest(contest_file)
@@ -89,8 +93,9 @@ def dry_run(
         str | None, typer.Option("--store", metavar="URI", help="s3://bucket/prefix or a folder (default: in the run's folder)")
     ] = None,
 ) -> None:
-    """Rehearse the whole count on a generated contest: keys, sealed returns, ingest, count under
-    embargo, a committee quorum declaring, reports. Every output says DRY RUN."""
+    """Rehearse the whole count on a generated contest. Every output says DRY RUN.
+
+    Keys, sealed returns, ingest, the count under embargo, a committee quorum declaring, reports."""
     from college.dry_run.simulation import SCALES
 
     if scale not in SCALES:

@@ -57,7 +57,8 @@ def submit(
     ] = None,
 ) -> None:
     """Send a sealed return: to the count's web service (--to), or straight into a store's inbox.
-    Prints the receipt once ingest has decided on it."""
+
+    Prints the receipt once ingest has decided on it (--wait SECONDS)."""
     try:
         data = file.read_bytes()
     except OSError as error:
@@ -150,7 +151,9 @@ def _said(answer) -> str:
 @app.command()
 @clean_errors
 def ingest(contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")], store: StoreOption = None) -> None:
-    """Run the ingest flow once: keep, check, record and acknowledge everything in the inbox."""
+    """Run the ingest flow once: keep, check, record and acknowledge everything in the inbox.
+
+    The keys come from the environment: COLLEGE_COUNT_KEY and COLLEGE_RECEIPT_KEY, as `college secrets export KEYFILE` prints them (or their Prefect Secret blocks)."""
     from flows.secrets import count_key, receipt_key
 
     contest, data = read_contest(contest_file)  # what needs no figure is checked before Prefect starts
@@ -174,8 +177,9 @@ def status_command(
     store: StoreOption = None,
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
-    """Where every returning body stands: procedure only (received, accepted, rejected and why,
-    superseded, late, admitted, missing). No figures."""
+    """Where every returning body stands: procedure only, no figures.
+
+    Received, accepted, rejected and why, superseded, late, admitted, missing."""
     table_or_json(format)
     contest = load_contest(contest_file)
     where = store_from(store or None, default=contest.store)

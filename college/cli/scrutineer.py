@@ -58,9 +58,11 @@ def keygen(
         bool, typer.Option("--count", help="the count's X25519 key (the party's scrutineer), not a signing key")
     ] = False,
 ) -> None:
-    """Make a key pair: a scrutineer's signing key, or with --count the key returns are sealed to. The
-    passphrase comes from COLLEGE_KEY_PASSPHRASE or a prompt; standard output is the contest file's line
-    for the public key (`> body.toml`), and the notes go to the terminal."""
+    """Make a key pair: a scrutineer's signing key, or with --count the key returns are sealed to.
+
+    The passphrase comes from COLLEGE_KEY_PASSPHRASE or a prompt.
+
+    Standard output is the contest file's line for the public key (`> body.toml`); the notes go to the terminal."""
     key = X25519PrivateKey.generate() if count else Ed25519PrivateKey.generate()
     write_private_key(key_file, key, passphrase(confirm=True))
     field = "count_public_key" if count else "public_key"
