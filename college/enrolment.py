@@ -131,6 +131,7 @@ def passkey_signature_holds(member: Member, message: bytes, signature: str, evid
     flags = authenticator_data[32] if len(authenticator_data) > 32 else 0
     return (
         statement.passkey == fingerprint(public_key)
+        and isinstance(client_data, dict)  # JSON, signed, but no object: fails, never raises
         and client_data.get("type") == "webauthn.get"
         and client_data.get("challenge") == _b64url(message)
         and flags & 0x05 == 0x05  # user present and user verified

@@ -79,6 +79,24 @@ def test_a_passkey_signature_on_a_decision_holds_with_the_contest_file_alone(wor
     assert not passkey_signature_holds(member, digest, "not base64!", evidence)
 
 
+@pytest.mark.parametrize("client_data", [["webauthn.get"], "webauthn.get", 5, None])
+def test_a_passkey_signature_over_client_data_that_is_no_object_does_not_hold(world, client_data):
+    """Signed by the member's own passkey (a software one signs any bytes), client data that is JSON but no
+    object raised AttributeError in the check every recorded decision goes through, rather than failing it."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    member = world.contest.committee.member("nec-chair")
+    passkey = SoftPasskey("http://localhost:8080")
+    token = world.token("nec-chair", fingerprint(_public_key(passkey)))
+    authenticator_data = hashlib.sha256(b"localhost").digest() + bytes([0x05]) + (1).to_bytes(4, "big")
+    data = json.dumps(client_data).encode()
+    signature = passkey.key.sign(authenticator_data + hashlib.sha256(data).digest(), ec.ECDSA(hashes.SHA256()))
+    evidence = {"public_key": base64.b64encode(_public_key(passkey)).decode(), "enrolment": token,
+                "authenticator_data": base64.b64encode(authenticator_data).decode(), "client_data_json": base64.b64encode(data).decode()}
+    assert not passkey_signature_holds(member, hashlib.sha256(b"a decision").digest(), base64.b64encode(signature).decode(), evidence)
+
+
 def test_college_committee_enrol_prints_the_members_statement(world, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
