@@ -597,3 +597,16 @@ def test_the_nec_report_shows_flagged_returns_and_amendments():
     assert amend[3] == "amend the contest file: deadline extended by three days"
     assert amend[4:] == ["Chair <NEC>, Vice Chair", "2026-09-05 12:00:01 UTC"]
     assert dict(report.table("nec-returns-summary").rows)["flagged"] == 1
+
+
+def test_report_and_bundle_never_write_over_a_folder_that_holds_files(tmp_path, declared):
+    """A rehearsal's declaration reported into the published folder replaced the real reports without a word."""
+    for command, name in (("report", "report.json"), ("bundle", "manifest.json")):
+        folder = tmp_path / command
+        folder.mkdir()
+        (folder / name).write_text("what was published")
+        refused = CliRunner().invoke(app, [command, str(declared), "--out", str(folder)])
+        assert refused.exit_code == 2 and refused.output.count("\n") == 1, refused.output
+        assert refused.output.startswith(f"error: {folder}: ") and "nothing was overwritten" in refused.output
+        assert [p.name for p in folder.iterdir()] == [name] and (folder / name).read_text() == "what was published"
+        assert CliRunner().invoke(app, [command, str(declared), "--out", str(tmp_path / f"new-{command}")]).exit_code == 0

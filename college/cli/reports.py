@@ -9,8 +9,16 @@ import typer
 
 from college.cli.application import app, clean_errors, out
 from college.embargo import require_declared
+from college.errors import CollegeError
 from college.recount import verify_bundle, write_bundle
 from college.reports.publish import parse_formats, write_reports
+
+
+def _fresh_folder(folder: Path) -> None:
+    """Outputs never replace what exists: another declaration's reports (a rehearsal's, say) would stand in for
+    the published ones."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise CollegeError("already holds files: give a new or empty folder; nothing was overwritten", file=str(folder))
 
 
 @app.command()
@@ -27,6 +35,7 @@ def report(
     """Write the declared result, the published breakdowns, the NEC report and the exports other tools read."""
     formats = parse_formats(format)
     declared = require_declared(declaration)
+    _fresh_folder(out_dir)
     extra = []
     if delegates is not None:
         from college.delegates import delegate_list, read_registrations, report_tables
@@ -47,6 +56,7 @@ def bundle(
 ) -> None:
     """Write the recount kit: contest file, each section's profile, the result, and a manifest."""
     declared = require_declared(declaration)
+    _fresh_folder(out_dir)
     manifest = write_bundle(declared, out_dir)
     mark = "DRY RUN: " if declared.dry_run else ""
     out.print(f"{mark}recount bundle written: {manifest}; check it with: college verify {out_dir}", highlight=False, soft_wrap=True)
