@@ -157,3 +157,12 @@ def test_receipt_verify_command(tmp_path, scrutineer):
     assert cut.exit_code == 1 and "no readable entry at position 1" in cut.output
     missing = runner.invoke(app, ["receipt", "verify", str(tmp_path / "none.json"), "--key", str(key_file)])
     assert missing.exit_code == 2 and "file not found" in missing.output and "Traceback" not in missing.output
+
+
+def test_receipt_verify_given_another_file_names_it_in_one_line(tmp_path, scrutineer):
+    """The return or the sealed file given for the receipt printed twenty `problem:` lines naming no file."""
+    other = tmp_path / "north.json"
+    other.write_text('{"format": "college-return/1", "contest": "c", "affiliate": "north"}')
+    result = CliRunner().invoke(app, ["receipt", "verify", str(other), "--key", public_text(scrutineer)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith(f"error: {other}: ") and "not a receipt" in result.output

@@ -5,6 +5,7 @@ Everything these commands print is procedure (events, bodies, hashes, rules), ne
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Annotated
@@ -160,6 +161,13 @@ def verify_receipt_command(
         data = receipt.read_bytes()
     except FileNotFoundError:
         raise CollegeError("file not found", file=str(receipt)) from None
+    try:  # another file given for the receipt (the return, the sealed file) is named once, not field by field
+        shape = json.loads(data)
+    except ValueError:
+        shape = None
+    if not isinstance(shape, dict) or "receipt" not in shape:
+        raise CollegeError("not a receipt (no 'receipt' field): receipts are receipts/<sha256>.json in the store",
+                           file=str(receipt))
     problems = verify_receipt(data, _public_key(key), _ledger(store) if store else None)
     if problems:
         _problems(problems)
