@@ -333,6 +333,39 @@ def test_the_boundaries_of_the_papers_and_of_the_clock(world):
     assert [p.rule for p in world.check(world.sealed(ahead[11]), received_at=received).problems] == ["made-after-receipt"]
 
 
+def test_in_a_published_section_each_named_voter_has_one_paper():
+    # The PLP's ballots are published voter by voter after the declaration: a voter named on two
+    # papers (or on a row of two) would count twice while one ballot is published, and a paper
+    # naming no voter would count unpublished.
+    from college.returns import Return
+
+    published = make_world(sections=[
+        {"id": "plp", "name": "PLP and EPLP", "weight": "1/3", "published": True},
+        {"id": "members", "name": "Individual members", "weight": "1/3"},
+        {"id": "affiliates", "name": "Affiliated organisations", "weight": "1/3"},
+    ])
+    contest, body = published.contest, published.body("ballot-plp")
+
+    def problems(*rows):
+        document = return_document(contest, body, [(ranking, n) for ranking, n, _ in rows], spoilt=0, other_invalid=0,
+                                   ineligible=0, made_at="2026-08-30T10:00:00Z")
+        for row, (_, _, voter) in zip(document["profile"], rows):
+            row["breakdown"] = voter
+        return [(p.rule, p.field) for p in check_return(Return.model_validate(document), contest, now=BEFORE)]
+
+    assert problems((["Ann Example"], 1, "Jo MP"), (["Bob Example"], 1, "Sam MP")) == []
+    assert problems((["Ann Example"], 1, "Jo MP"), (["Bob Example"], 1, "Jo MP")) == [("named-voter", "profile.1.breakdown")]
+    assert problems((["Ann Example"], 2, "Jo MP")) == [("named-voter", "profile.0.count")]
+    assert problems((["Ann Example"], 1, None)) == [("named-voter", "profile.0.breakdown")]
+    # Other sections carry breakdowns (a CLP) on rows of many papers, as before.
+    union = published.body("makers-union")
+    document = return_document(contest, union, [(["Ann Example"], 5)], spoilt=0, other_invalid=0, ineligible=0,
+                               made_at="2026-08-30T10:00:00Z")
+    document["profile"][0]["breakdown"] = "Anytown CLP"
+    document["papers_issued"] = document["certified_members"]
+    assert [p.rule for p in check_return(Return.model_validate(document), contest, now=BEFORE)] == []
+
+
 def test_every_problem_is_found_at_once(world):
     document = world.document(papers_returned=1, valid=7, section="plp", scrutineer="Someone Else")
     document["profile"].append({"ranking": [], "count": 1, "breakdown": None})
