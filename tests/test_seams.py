@@ -297,3 +297,17 @@ def test_the_help_of_each_flow_command_names_the_keys_it_needs():
                                ("declare", ("COLLEGE_RECEIPT_KEY",))):
         shown = " ".join(run(command, "--help", env={"COLUMNS": "200"}).output.split())
         assert all(v in shown for v in variables) and "college secrets export" in shown, (command, shown)
+
+
+def test_a_path_the_system_refuses_is_one_line_naming_it(tmp_path, repo):
+    """An --out into a folder that is not there, or onto a file, said 'unexpected FileNotFoundError; please report
+    it' (exit 3), naming nothing."""
+    missing = run("keygen", tmp_path / "no-such-folder" / "k.key", env=PASSPHRASE)
+    assert one_line_error(missing) and f"{tmp_path / 'no-such-folder' / 'k.key'}: " in missing.output, missing.output
+    assert "unexpected" not in missing.output
+    a_file = tmp_path / "contest.toml"
+    a_file.write_text("kept")
+    onto = run("nominations", "publish", repo / "examples" / "2010-leader-nominations" / "nominations.toml",
+               "--out", a_file)
+    assert one_line_error(onto) and str(a_file) in onto.output and "unexpected" not in onto.output, onto.output
+    assert a_file.read_text() == "kept"

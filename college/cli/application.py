@@ -76,6 +76,10 @@ def clean_errors(command):
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort):
             raise
+        except OSError as error:  # the operator's paths: a folder not there, a file where a folder goes, no permission
+            where = error.filename if error.filename is not None else "file"
+            err.print(f"error: {where}: {error.strerror or type(error).__name__}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
         except Exception as error:  # a defect, not bad input: still no traceback for the user
             err.print(f"error: unexpected {type(error).__name__}; please report it", markup=False)
             raise typer.Exit(3) from None
