@@ -9,6 +9,12 @@ async function post(url, csrf, body, type) {
   return data;
 }
 function say(text) { document.getElementById("passkey-message").textContent = text; }
+// A page that refreshes itself (data-refresh, in seconds) does so here rather than by a meta refresh, which
+// would reload it under a member still answering their authenticator (a phone can take half a minute).
+let signing = false;
+function refresh(seconds) {
+  setTimeout(() => { if (signing) refresh(seconds); else window.location.reload(); }, seconds * 1000);
+}
 const ask = {
   create: (o) => navigator.credentials.create({publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(o)}),
   get: (o) => navigator.credentials.get({publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(o)}),
@@ -17,6 +23,7 @@ function wire(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const csrf = form.dataset.csrf;
+    signing = true;
     try {
       say("Waiting for your authenticator...");
       const body = new URLSearchParams(new FormData(form));
@@ -26,8 +33,13 @@ function wire(form) {
       say("Done.");
       window.location.assign(done.next);
     } catch (error) {
+      signing = false;
       say("Not done: " + error.message);
     }
   });
 }
-document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("form[data-passkey]").forEach(wire));
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-passkey]").forEach(wire);
+  const every = document.querySelector("[data-refresh]");
+  if (every) refresh(Number(every.dataset.refresh));
+});
