@@ -457,3 +457,17 @@ def test_a_contribution_put_into_the_store_is_sealed_to_the_count_key(tmp_path: 
     open_declaration_key(load_ceremony(tmp_path / "ceremony.json"), opened, result_hash=digest(sealed))
     with pytest.raises(CollegeError, match="does not open with the count key"):
         stored_contributions(store, Ledger(store).entries(), contest, X25519PrivateKey.generate())
+
+
+def test_a_dry_run_ceremony_leaves_the_contest_file_as_it_was(tmp_path: Path):
+    """`--dry-run` wrote its key into the real contest file: the count would be sealed to a rehearsal's key, the
+    declaration marked DRY RUN, and the real ceremony refused as a second one."""
+    runner = CliRunner()
+    contest_file, _ = _committee_of_three(tmp_path, runner)
+    text = "\n".join(line for line in contest_file.read_text().splitlines() if not line.startswith("declaration_public_key"))
+    contest_file.write_text(text + "\n")
+    rehearsed = runner.invoke(app, ["ceremony", "run", str(contest_file), "--out", str(tmp_path / "dry.json"), "--dry-run"])
+    assert rehearsed.exit_code == 0, rehearsed.output
+    assert contest_file.read_text() == text + "\n" and "add this line" in rehearsed.output
+    held = runner.invoke(app, ["ceremony", "run", str(contest_file), "--out", str(tmp_path / "real.json")])
+    assert held.exit_code == 0 and "written into" in held.output, held.output

@@ -97,7 +97,9 @@ def run(
     write_contest: Annotated[
         bool, typer.Option("--write-contest/--print-only", help="add the declaration key to the contest file, or print the line")
     ] = True,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="mark the record DRY RUN")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="mark the record DRY RUN; the key line is printed, never written into the contest file")
+    ] = False,
 ) -> None:
     """Hold the key ceremony: make the declaration key and seal each member's share of it to them."""
     contest = load_contest(contest_file)
@@ -112,7 +114,7 @@ def run(
     _write_new(out_file, ceremony, private=False)  # the record is public
     line = declaration_key_line(ceremony.declaration_public_key)
     updated = add_declaration_key(contest_file.read_text(encoding="utf-8"), ceremony.declaration_public_key)
-    if write_contest and updated is not None:
+    if write_contest and not dry_run and updated is not None:  # a rehearsal's key never goes into a contest file
         temporary = contest_file.with_name(contest_file.name + ".new")
         temporary.write_text(updated, encoding="utf-8")
         os.replace(temporary, contest_file)  # the file is whole before and after, never half written
