@@ -301,3 +301,39 @@ def test_what_counts_is_the_last_valid_return_on_time_and_every_other_valid_one_
         "rejected" if submissions else "missing")
     assert union.state == expected
 
+
+
+# One body's returns in order of receipt: (the minute it says it was made, a copy of an earlier one's signed content?)
+MADE = st.lists(st.tuples(st.integers(0, 4), st.booleans()), min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(MADE)
+def test_the_return_made_last_counts_whatever_order_they_arrive_in(contest, made):
+    """Supersession by the signed made_at (DESIGN.md, Integrity): the first return received of those
+    made last counts; a return made no later than the one counting is refused, and a copy of an
+    earlier return's signed content is a duplicate, never counted again."""
+    from college.ingest import Checked, checked_event
+
+    run = Pipeline(contest)
+    made_at, contents = {}, {}
+    for number, (minute, copy) in enumerate(made):
+        digest = run.receive(f"r{number}", UNION)
+        content = contents[sha(f"r{number - 1}")] if copy and number else f"content-{number}"
+        contents[digest] = content
+        made_at[digest] = minute if not (copy and number) else made_at[sha(f"r{number - 1}")]
+        when = (T0 + timedelta(minutes=made_at[digest])).isoformat()
+        item = Checked(digest, UNION, True, False, (), (), content=content, made_at=when)
+        record(run.ledger, run.state(), checked_event(run.state(), item), f"outcome:{digest}")
+    union = run.state().bodies[UNION]
+    first_of_each = {}
+    for digest in union.received:
+        first_of_each.setdefault(contents[digest], digest)
+    latest = max(made_at[d] for d in first_of_each.values())
+    assert union.counting == next(d for d in union.received if made_at[d] == latest)
+    assert set(union.duplicates) == set(union.received) - set(first_of_each.values())
+    assert set(union.accepted) <= set(first_of_each.values())
+    assert union.superseded == [d for d in union.accepted if d != union.counting]
+    # Each return accepted was made strictly after every one accepted before it.
+    times = [made_at[d] for d in union.accepted]
+    assert times == sorted(set(times))
