@@ -115,3 +115,12 @@ def test_bad_files_get_one_line_naming_file_and_field(tmp_path):
     assert "--votes takes NAME=NUMBER" in one_error_line(
         college("round", "--record", tmp_path / "r", "--returned", 3, "--votes", "nobody")
     )
+
+
+@pytest.mark.parametrize("typed", ["²", "3²", "١٢"])
+def test_a_vote_in_digits_other_than_0_to_9_is_refused_in_one_line(tmp_path, typed):
+    """str.isdigit() took "²", on which int() raised: 'unexpected ValueError' rather than the rule (the tellers'
+    page takes 0-9 only, and so does this)."""
+    assert "--votes takes NAME=NUMBER" in one_error_line(
+        college("round", "--record", tmp_path / "r", "--returned", 3, "--votes", f"Grace Adeyemi={typed}")
+    )

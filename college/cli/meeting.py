@@ -36,7 +36,7 @@ def _votes(values: list[str]) -> dict[str, int]:
     votes: dict[str, int] = {}
     for value in values:
         name, sep, number = value.rpartition("=")
-        if not sep or not name.strip() or not number.strip().isdigit():
+        if not sep or not name.strip() or not (number.strip().isascii() and number.strip().isdigit()):  # not "²"
             raise CollegeError(f"--votes takes NAME=NUMBER, got {value!r}", field="--votes")
         if name.strip() in votes:
             raise CollegeError(f"{name.strip()!r} is given twice", field="--votes")
