@@ -29,6 +29,7 @@ from college.ingest import new_inbox_keys
 from college.procedure import counting_returns
 from college.model import Identifier, Model
 from college.signing import canonical, key_id, private_text, public_text
+from college import strict_json
 from college.store import Store
 
 STORE_MARK = "store.json"  # written by `college store init` (or the key ceremony): this store was set up
@@ -56,11 +57,19 @@ def store_is_set_up(store: Store) -> bool:
     return store.exists(STORE_MARK) or bool(store.list("ledger/"))
 
 
-def require_store(store: Store) -> None:
+def require_store(store: Store, contest_id: str | None = None) -> None:
+    """The store was set up, and (given the contest) for this contest: one store holds one contest's count."""
     if not store_is_set_up(store):
         raise CollegeError(
             "no store was set up here (a mistyped name?): set it up with `college store init`", file=store.uri,
         )
+    if contest_id is not None and store.exists(STORE_MARK):
+        marked = strict_json.parse(StoreMark, store.get(STORE_MARK), file=f"{store.uri}/{STORE_MARK}").contest
+        if marked != contest_id:
+            raise CollegeError(
+                f"was set up for {marked}, not {contest_id}: one store holds one contest's count (another --store, "
+                "or that contest's file?)", file=store.uri,
+            )
 
 
 def check_count_key(contest: Contest, key: X25519PrivateKey) -> None:
@@ -101,7 +110,7 @@ def check_receipt_key(ledger: Ledger, receipt_key: Ed25519PrivateKey, count_key:
 def before_ingest(contest: Contest, contest_bytes: bytes, file: str, ledger: Ledger, count_key: X25519PrivateKey,
                   receipt_key: Ed25519PrivateKey) -> None:
     """The store set up, the keys (present: the caller loaded them) the contest's, the contest file as anchored."""
-    require_store(ledger.store)
+    require_store(ledger.store, contest.id)
     check_count_key(contest, count_key)
     check_receipt_key(ledger, receipt_key, count_key)
     verify_anchor(ledger.entries(), contest_bytes, file)
@@ -125,7 +134,7 @@ def before_tally(contest: Contest, contest_bytes: bytes, file: str, ledger: Ledg
                  receipt_key: Ed25519PrivateKey, now: datetime) -> None:
     """As for ingest, and: the deadline passed, the declaration key made, every body returned or the committee
     decided to proceed, every recorded decision signed."""
-    require_store(ledger.store)
+    require_store(ledger.store, contest.id)
     check_count_key(contest, count_key)
     check_receipt_key(ledger, receipt_key, count_key)
     entries = ledger.entries()
@@ -150,7 +159,7 @@ def before_declare(contest: Contest, contest_bytes: bytes, file: str, ledger: Le
                    contributions: list[Contribution]) -> str:
     """The contest file as anchored, the ceremony its own, a sealed result, and a quorum of good contributions
     bound to it (each bad one named). Returns the sealed result's hash."""
-    require_store(ledger.store)
+    require_store(ledger.store, contest.id)
     entries = ledger.entries()
     verify_anchor(entries, contest_bytes, file)
     check_recorded_decisions(ledger, contest)

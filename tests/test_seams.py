@@ -311,3 +311,18 @@ def test_a_path_the_system_refuses_is_one_line_naming_it(tmp_path, repo):
                "--out", a_file)
     assert one_line_error(onto) and str(a_file) in onto.output and "unexpected" not in onto.output, onto.output
     assert a_file.read_text() == "kept"
+
+
+def test_a_store_set_up_for_another_contest_is_refused_by_name(world, tmp_path):
+    """`store init` said the store 'was already set up for' the new contest's id, and `status` showed the other
+    contest's ledger under this contest's name; the flows refused only on the contest file's hash."""
+    college, store = world
+    other = tmp_path / "other.toml"
+    other.write_text(college.contest_file.read_text().replace('id = "ingest-test"', 'id = "another-contest"'))
+    assert 'id = "another-contest"' in other.read_text()
+    for args in (["store", "init", other], ["status", other], ["ingest", other], ["tally", other]):
+        result = run(*args, "--store", store.root, env=college.environment())
+        assert one_line_error(result), (args, result.output)
+        assert "set up for ingest-test" in result.output and "another-contest" in result.output, result.output
+    again = run("store", "init", college.contest_file, "--store", store.root)
+    assert again.exit_code == 0 and "already set up for ingest-test" in again.output

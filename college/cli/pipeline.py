@@ -183,7 +183,7 @@ def status_command(
     table_or_json(format)
     contest = load_contest(contest_file)
     where = store_from(store or None, default=contest.store)
-    require_store(where)
+    require_store(where, contest.id)
     report = status(contest, Ledger(where).entries())
     if format == "json":
         typer.echo(report.model_dump_json(indent=2))

@@ -10,7 +10,7 @@ import typer
 
 from college.cli.application import StoreOption, app, clean_errors, out
 from college.contest import load_contest
-from college.preconditions import set_up_store
+from college.preconditions import require_store, set_up_store
 from college.store import store_from
 
 store_app = typer.Typer(help="The count's store.", no_args_is_help=True)
@@ -24,4 +24,5 @@ def init(contest_file: Annotated[Path, typer.Argument(metavar="CONTEST.toml")], 
     contest = load_contest(contest_file)
     where = store_from(store or None, default=contest.store)
     made = set_up_store(where, contest.id, datetime.now(UTC))
+    require_store(where, contest.id)
     out.print(f"store {where.uri} {'set up' if made else 'was already set up'} for {contest.id}", markup=False, soft_wrap=True)
