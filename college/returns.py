@@ -177,8 +177,8 @@ RULES = {
     "ranking-empty": "a valid paper must mark at least one preference",
     "ranking-unknown-candidate": "a ranking names someone who is not a validly nominated candidate",
     "ranking-repeated-candidate": "a ranking names a candidate more than once",
-    "named-voter": "the section's ballots are published voter by voter: each paper needs a row of its own "
-    "naming its voter (breakdown), and each voter one paper",
+    "named-voter": "the section's ballots are published voter by voter: a voter (breakdown) is named on one "
+    "paper only, in a row of its own",
     "made-after-receipt": "the return says it was made after it was received",
     "deadline-past": "the returns deadline has passed: the return will be late",
     "deadline-near": "the returns deadline is less than a day away",
@@ -564,16 +564,18 @@ def _rules(ret: Return, contest: Contest, body: ReturningBody | None, who: str) 
             _rows(problems, who, where, "ranking-repeated-candidate")
 
     # A published section's ballots are published voter by voter (the PLP/EPLP in 2010): one person,
-    # one paper, so what is published is what was counted.
+    # one paper, so a named ballot published is what was counted for that voter. (Data that names
+    # no voters, as 2010's aggregated profile, is counted and simply has no named ballots.)
     if any(s.id == ret.section and s.published for s in contest.sections):
         voters: set[str] = set()
         for index, row in enumerate(ret.profile):
-            if row.breakdown is None or row.breakdown in voters:
+            if row.breakdown is None:
+                continue
+            if row.breakdown in voters:
                 _rows(problems, who, f"profile.{index}.breakdown", "named-voter")
             elif row.count != 1:
                 _rows(problems, who, f"profile.{index}.count", "named-voter")
-            if row.breakdown is not None:
-                voters.add(row.breakdown)
+            voters.add(row.breakdown)
     return problems
 
 
