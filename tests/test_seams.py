@@ -326,3 +326,17 @@ def test_a_store_set_up_for_another_contest_is_refused_by_name(world, tmp_path):
         assert "set up for ingest-test" in result.output and "another-contest" in result.output, result.output
     again = run("store", "init", college.contest_file, "--store", store.root)
     assert again.exit_code == 0 and "already set up for ingest-test" in again.output
+
+
+def test_status_says_when_the_contest_file_given_is_not_the_one_the_count_runs_on(world):
+    """Status printed the anchored file's hash under an edited file's table, and nothing said they differ."""
+    from college.anchor import check_contest
+    from college.ledger import Ledger
+
+    college, store = world
+    check_contest(Ledger(store), college.contest, college.contest_file.read_bytes(), str(college.contest_file))
+    assert "differs" not in run("status", college.contest_file, "--store", store.root).output
+    college.contest_file.write_text(college.contest_file.read_text() + "\n# edited after the count began\n")
+    result = run("status", college.contest_file, "--store", store.root)
+    assert result.exit_code == 0, result.output
+    assert f"warning: {college.contest_file} differs from the contest file anchored in the ledger" in " ".join(result.output.split())

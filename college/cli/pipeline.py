@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from college.cli.application import StoreOption, app, clean_errors, out, quiet_prefect_tracebacks, read_contest, table_or_json
+from college.cli.application import StoreOption, app, clean_errors, err, out, quiet_prefect_tracebacks, read_contest, table_or_json
 from college.contest import load_contest
 from college.errors import CollegeError
 from college.ingest import inbox_key, receipt_key, status
@@ -217,6 +217,9 @@ def status_command(
     out.print(f"missing: {', '.join(report.missing) or 'none'}{decided}", markup=False, highlight=False, soft_wrap=True)
     if report.contest_file:
         out.print(f"contest file: sha256 {report.contest_file}", markup=False, highlight=False, soft_wrap=True)
+        if digest(contest_file.read_bytes()) != report.contest_file:  # the table is drawn from the file given
+            err.print(f"warning: {contest_file} differs from the contest file anchored in the ledger: the count runs on "
+                      "the anchored one until the committee's amendment is recorded", markup=False, highlight=False)
     for amendment in report.amendments:
         out.print(f"amended (ledger position {amendment.position}, signed by {amendment.decided_by}): {amendment.reason}",
                   markup=False, highlight=False, soft_wrap=True)
