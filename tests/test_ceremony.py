@@ -471,3 +471,20 @@ def test_a_dry_run_ceremony_leaves_the_contest_file_as_it_was(tmp_path: Path):
     assert contest_file.read_text() == text + "\n" and "add this line" in rehearsed.output
     held = runner.invoke(app, ["ceremony", "run", str(contest_file), "--out", str(tmp_path / "real.json")])
     assert held.exit_code == 0 and "written into" in held.output, held.output
+
+
+def test_the_ceremony_refuses_a_store_set_up_for_another_contest_before_it_begins(tmp_path: Path, monkeypatch):
+    """It held the ceremony, then said the other contest's store was 'set up for' this one."""
+    from college.preconditions import set_up_store
+    from datetime import UTC, datetime
+
+    runner = CliRunner()
+    contest_file, _ = _committee_of_three(tmp_path, runner)
+    text = "\n".join(line for line in contest_file.read_text().splitlines() if not line.startswith("declaration_public_key"))
+    contest_file.write_text(text + "\n")
+    other = LocalStore(tmp_path / "other-store")
+    set_up_store(other, "another-contest", datetime.now(UTC))
+    monkeypatch.setenv("COLLEGE_STORE", str(other.root))
+    refused = runner.invoke(app, ["ceremony", "run", str(contest_file), "--out", str(tmp_path / "c.json")])
+    assert refused.exit_code == 2 and "set up for another-contest" in refused.output, refused.output
+    assert not (tmp_path / "c.json").exists() and contest_file.read_text() == text + "\n"

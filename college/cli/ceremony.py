@@ -29,7 +29,7 @@ from college.ceremony import (
     seal_contribution,
 )
 from college.ledger import Ledger
-from college.preconditions import sealed_result, set_up_store
+from college.preconditions import require_store, sealed_result, set_up_store, store_is_set_up
 from college.store import store_from
 from college.cli.application import StoreOption, app, clean_errors, err, out, passphrase
 from college.contest import load_contest
@@ -110,6 +110,10 @@ def run(
             file=str(contest_file),
             field="committee",
         )
+    uri = os.environ.get("COLLEGE_STORE") or contest.store
+    store = store_from(uri) if uri and not dry_run else None
+    if store is not None and store_is_set_up(store):
+        require_store(store, contest.id)  # another contest's store: refused before anything is made
     ceremony = key_ceremony(contest, contest.committee, datetime.now(UTC), conducted_by=conducted_by, dry_run=dry_run)
     _write_new(out_file, ceremony, private=False)  # the record is public
     line = declaration_key_line(ceremony.declaration_public_key)
@@ -129,11 +133,9 @@ def run(
         member = committee.member(share.member)
         out.print(f"  share {share.index} sealed to {member.name} ({member.id}), {member.role}: sha256 {share.share_hash}", markup=False, soft_wrap=True)
     out.print(f"declaration public key {where}", markup=False, soft_wrap=True)
-    uri = os.environ.get("COLLEGE_STORE") or contest.store
-    if uri and not dry_run:  # the ceremony sets the count's store up, as `college store init` does
-        where = store_from(uri)
-        set_up_store(where, contest.id, datetime.now(UTC))
-        out.print(f"store {where.uri} set up for {contest.id}", markup=False, soft_wrap=True)
+    if store is not None:  # the ceremony sets the count's store up, as `college store init` does
+        set_up_store(store, contest.id, datetime.now(UTC))
+        out.print(f"store {store.uri} set up for {contest.id}", markup=False, soft_wrap=True)
 
 
 @ceremony_app.command("contribute")
