@@ -237,7 +237,7 @@ async def contribution(request: Request):
         reasons=[f"{member.name} contributed a share to open the result"], once_key=f"{CONTRIBUTION}:{member.id}:{sealed}",
     )
     svc.contributions[member.id] = data
-    if len(svc.contributions) >= svc.contest.committee.quorum and svc.declared() is None:
+    if len(svc.contributions) >= svc.contest.committee.quorum and not svc.declaration_recorded():
         svc.declaration.start(run_declaration, svc.config.contest_file, svc.config.ceremony_file,
                               dict(svc.contributions), svc.store.uri, svc.config.ingest)
     return RedirectResponse(request.url_for("declaration_page"), status_code=303)

@@ -154,15 +154,15 @@ async def results(request: Request):
     )
 
 
-def _published(request: Request) -> Path:
-    if service(request).declared() is None:
+async def _published(request: Request) -> Path:
+    if await run_in_threadpool(service(request).declared) is None:
         raise Problem(404, "nothing is published before the declaration", "embargo")
     return service(request).published
 
 
 @router.get("/results/bundle.zip")
 async def bundle(request: Request):
-    folder = _published(request) / "bundle"
+    folder = await _published(request) / "bundle"
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -176,6 +176,6 @@ async def download(request: Request, name: str):
     if name not in DOWNLOADS:
         raise Problem(404, "no such download", "route")
     relative, media = DOWNLOADS[name]
-    path = _published(request) / relative
+    path = await _published(request) / relative
     headers = {"content-security-policy": REPORT_CSP} if media == "text/html" else {}
     return FileResponse(path, media_type=media, headers=headers)

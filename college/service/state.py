@@ -108,16 +108,26 @@ class Service:
         """How many problems `college ledger verify` would find (ledger_verification)."""
         return len(self.ledger_verification())
 
+    def declaration_recorded(self) -> bool:
+        """Whether the ledger records the declaration: read from the ledger alone, never waiting for the
+        publishing (`declared`, which writes the reports, seconds for a large contest)."""
+        return self._declaration is not None or self._declared_entry() is not None
+
+    def _declared_entry(self) -> Entry | None:
+        from college.events import DECLARED
+
+        return next((e for e in reversed(self.entries()) if e.event == DECLARED), None)
+
     def declared(self) -> Declaration | None:
         """The declaration, once the ledger records it, published into the service's folder; else None.
+        It may write the reports: call it in a thread, never on the event loop.
 
         Nothing with a figure is read before then: this is the embargo's one gate in the service."""
         if self._declaration is not None:
             return self._declaration
-        from college.events import DECLARED
         from college.folders import DECLARATIONS
 
-        entry = next((e for e in reversed(self.entries()) if e.event == DECLARED), None)
+        entry = self._declared_entry()
         if entry is None:
             return None
         with self._lock:

@@ -56,7 +56,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
             "contest": svc.contest,
             "member": svc.contest.committee.member(current.member) if current and svc.contest.committee else None,
             "csrf": csrf_token(request),
-            "is_declared": svc.declared() is not None,
+            "is_declared": svc.declaration_recorded(),
             "committee": svc.config.committee,
             **context,
         },
