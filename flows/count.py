@@ -37,7 +37,7 @@ from college.anchor import check_contest
 from college.decisions import check_recorded_decisions
 from college.errors import CollegeError
 from college.procedure import TIE, ReferredTie, counting_returns, referred_event, tie_decisions
-from college.preconditions import require_ingested
+from college.preconditions import check_receipt_key, require_ingested
 from college.count.result import TieDecision
 from college.returns import check_submission
 from college.model import parse_toml
@@ -83,6 +83,7 @@ def count(contest_file: str, store: str | None = None, pause_timeout: int = 3600
     contest = parse_toml(Contest, contest_text, contest_file)
     where = store_from(store, default=contest.store)
     ledger = Ledger(where, signer=receipt_key())
+    check_receipt_key(ledger, ledger.signer, None)  # as `college tally` checks, for a run from a deployment
     check_contest(ledger, contest, contest_bytes, contest_file)
     check_recorded_decisions(ledger, contest)
     counting = counting_returns(contest, ledger.entries(), datetime.now(UTC))

@@ -41,6 +41,7 @@ from college.ingest import (
     undecided,
 )
 from college.ledger import Ledger
+from college.preconditions import check_receipt_key
 from college.returns import check_submission, read_envelope
 from college.signing import digest
 from college.store import Store, store_from
@@ -108,6 +109,7 @@ def ingest(contest_file: str, store: str | None = None) -> dict[str, int]:
     where = store_from(store, default=contest.store)
     receipts_key = receipt_key()
     ledger = Ledger(where, signer=receipts_key)
+    check_receipt_key(ledger, receipts_key, None)  # as `college ingest` checks, for a run from a deployment
     check_contest(ledger, contest, Path(contest_file).read_bytes(), contest_file)
     take_over_waiting_runs()
     keys = new_inbox_keys(ledger, where)

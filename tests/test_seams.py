@@ -340,3 +340,22 @@ def test_status_says_when_the_contest_file_given_is_not_the_one_the_count_runs_o
     result = run("status", college.contest_file, "--store", store.root)
     assert result.exit_code == 0, result.output
     assert f"warning: {college.contest_file} differs from the contest file anchored in the ledger" in " ".join(result.output.split())
+
+
+def test_the_flows_refuse_a_receipt_key_other_than_the_one_that_signed_the_checkpoints(world, monkeypatch):
+    """A deployment runs the flows without the command line: a Secret block swapped there signed, write-once,
+    receipts and checkpoints nobody could check."""
+    from college.anchor import check_contest
+    from college.ledger import Ledger
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from flows.count import count
+    from flows.ingest import ingest
+
+    college, store = world
+    check_contest(Ledger(store, signer=college.receipt_key), college.contest, college.contest_file.read_bytes(),
+                  str(college.contest_file))
+    monkeypatch.setenv("COLLEGE_RECEIPT_KEY", private_text(Ed25519PrivateKey.generate()))
+    for flow in (ingest, count):
+        with pytest.raises(CollegeError, match="checkpoints"):
+            flow.fn(str(college.contest_file), str(store.root))
+    assert len(store.list("checkpoints/")) == 1 and len(store.list("ledger/")) == 1
