@@ -359,3 +359,13 @@ def test_the_flows_refuse_a_receipt_key_other_than_the_one_that_signed_the_check
         with pytest.raises(CollegeError, match="checkpoints"):
             flow.fn(str(college.contest_file), str(store.root))
     assert len(store.list("checkpoints/")) == 1 and len(store.list("ledger/")) == 1
+
+
+def test_ledger_and_receipt_commands_refuse_a_store_never_set_up(world, tmp_path):
+    """A body checking the ledger with a mistyped store was told 'the ledger ... is empty' and exit 0."""
+    college, _ = world
+    key = public_text(college.receipt_key)
+    for args in (["ledger", "verify", "--key", key], ["ledger", "show"]):
+        result = run(*args, "--store", tmp_path / "stroe")
+        assert one_line_error(result) and "college store init" in result.output, (args, result.output)
+    assert not (tmp_path / "stroe").exists()

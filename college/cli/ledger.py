@@ -17,6 +17,7 @@ from college.cli.application import StoreOption, app, clean_errors, err, out
 from college.checkpoints import latest_checkpoint, read_checkpoint, verify_checkpoints
 from college.errors import CollegeError
 from college.ledger import Ledger
+from college.preconditions import require_store
 from college.receipts import read_receipt, verify_receipt
 from college.store import store_from
 
@@ -28,7 +29,10 @@ app.add_typer(receipt_app, name="receipt")
 
 
 def _ledger(store: str | None) -> Ledger:
-    return Ledger(store_from(store or None))
+    """The ledger of a store that was set up: a mistyped store is an error, not an empty ledger that verifies."""
+    where = store_from(store or None)
+    require_store(where)
+    return Ledger(where)
 
 
 def _problems(problems) -> None:
