@@ -9,6 +9,7 @@ Nothing here opens a return or the result.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -84,6 +85,7 @@ def check_count_key(contest: Contest, key: X25519PrivateKey) -> None:
 
 
 RECEIPT_KEY_VARIABLE = "COLLEGE_RECEIPT_KEY"
+_CHECKPOINT = re.compile(r"^checkpoints/[0-9]{8}\.json$")  # a kept checkpoint's name; anything else is not one
 
 
 def check_receipt_key(ledger: Ledger, receipt_key: Ed25519PrivateKey, count_key: X25519PrivateKey | None) -> None:
@@ -95,7 +97,7 @@ def check_receipt_key(ledger: Ledger, receipt_key: Ed25519PrivateKey, count_key:
             "is the count key, not the party scrutineer's signing key (the two variables are swapped?)",
             field=RECEIPT_KEY_VARIABLE,
         )
-    names = sorted(ledger.store.list(CHECKPOINTS_PREFIX))
+    names = sorted(n for n in ledger.store.list(CHECKPOINTS_PREFIX) if _CHECKPOINT.match(n))
     if not names:
         return
     first = read_checkpoint(ledger.store.get(names[0]), file=names[0]).checkpoint.key_id

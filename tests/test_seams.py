@@ -369,3 +369,16 @@ def test_ledger_and_receipt_commands_refuse_a_store_never_set_up(world, tmp_path
         result = run(*args, "--store", tmp_path / "stroe")
         assert one_line_error(result) and "college store init" in result.output, (args, result.output)
     assert not (tmp_path / "stroe").exists()
+
+
+def test_an_object_under_checkpoints_that_is_not_one_does_not_decide_the_receipt_key(world):
+    """The receipt key is held to the store's first checkpoint; a foreign object sorting first is not that."""
+    from college.anchor import check_contest
+    from college.ledger import Ledger
+    from college.preconditions import check_receipt_key
+
+    college, store = world
+    ledger = Ledger(store, signer=college.receipt_key)
+    check_contest(ledger, college.contest, college.contest_file.read_bytes(), str(college.contest_file))
+    store.put("checkpoints/0.json", b"not a checkpoint")
+    check_receipt_key(ledger, college.receipt_key, college.count_key)
