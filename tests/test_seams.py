@@ -382,3 +382,13 @@ def test_an_object_under_checkpoints_that_is_not_one_does_not_decide_the_receipt
     check_contest(ledger, college.contest, college.contest_file.read_bytes(), str(college.contest_file))
     store.put("checkpoints/0.json", b"not a checkpoint")
     check_receipt_key(ledger, college.receipt_key, college.count_key)
+
+
+def test_submit_that_waited_in_vain_says_why_it_exits_1(world, tmp_path):
+    """It exited 1 after --wait with only 'the receipt will be at ... once ingest has run', no word of a failure."""
+    college, store = world
+    sealed = tmp_path / "s.sealed"
+    sealed.write_bytes(college.sealed("society-01"))
+    result = run("submit", sealed, "--store", store.root, "--wait", "0.2")
+    assert result.exit_code == 1
+    assert "no receipt after 0.2 s" in result.output and "ingest has not run" in result.output, result.output

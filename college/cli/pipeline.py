@@ -97,6 +97,8 @@ def submit(
         return
     out.print(f"the receipt will be at {where.uri}/{receipt} once ingest has run", highlight=False, soft_wrap=True)
     if wait:
+        err.print(f"no receipt after {wait:g} s: ingest has not run on it yet (the submission is kept in the inbox)",
+                  markup=False, highlight=False)
         raise typer.Exit(1)
 
 
@@ -136,6 +138,8 @@ def _submit_to(url: str, file: Path, data: bytes, wait: float) -> None:
         raise CollegeError(f"could not reach the service ({type(error).__name__})", field="--to") from None
     out.print(f"the receipt will be at {acknowledged['receipt_url']} once ingest has run", highlight=False, soft_wrap=True)
     if wait:
+        err.print(f"no receipt after {wait:g} s: ingest has not run on it yet (the service holds the upload)",
+                  markup=False, highlight=False)
         raise typer.Exit(1)
 
 
