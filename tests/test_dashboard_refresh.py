@@ -62,3 +62,23 @@ def test_the_dashboard_refreshes_itself_but_not_under_a_member_signing(dashboard
     dashboard.find_element("css selector", "button.sign-decision").click()
     assert dashboard.find_element("id", "passkey-message").text == "Waiting for your authenticator..."
     assert not _reloaded(dashboard, within=1.5)  # ten times the refresh's period at that clock
+
+
+@pytest.mark.parametrize("seconds", [15, 0])
+def test_the_dashboards_refresh_is_set_by_the_operator_and_zero_stops_it(tmp_path, monkeypatch, seconds):
+    """WCAG 2.2.1 (timing adjustable): `college serve --dashboard-refresh 0` keeps the page still."""
+    for name in ("COLLEGE_COUNT_KEY", "COLLEGE_COUNT_KEY_BLOCK", "COLLEGE_RECEIPT_KEY", "COLLEGE_RECEIPT_KEY_BLOCK"):
+        monkeypatch.delenv(name, raising=False)
+    world = make_world(tmp_path / "world", None)
+    port = free_port()
+    base = f"http://localhost:{port}"
+    served = Background(Config(contest_file=world.contest_file, store=str(tmp_path / "store"), public_url=base,
+                               publish_dir=tmp_path / "published", dashboard_refresh=seconds), port=port)
+    try:
+        chair = Visitor(base)
+        chair.enrol_and_sign_in(world, "nec-chair")
+        page = chair.get("/committee").text
+    finally:
+        served.stop()
+    assert ('data-refresh="15"' in page and '<meta http-equiv="refresh" content="15">' in page) == (seconds == 15)
+    assert "data-refresh" not in page and "http-equiv" not in page if seconds == 0 else "refreshes every 15 seconds" in page

@@ -33,7 +33,9 @@ def served(tmp_path_factory, prefect_server):
     # No returns deadline: the committee may decide and count as soon as the returns are in
     # (the dry run and tests/test_service_decisions.py, which admits a late return, exercise a deadline).
     world = make_world(tmp_path_factory.mktemp("service-committee"), None)
-    server = start_server(world, environment={"PREFECT_API_URL": PREFECT_API_URL.value()})
+    # The dashboard stays still: the browser reads it step by step, and a refresh between two steps
+    # (tests/test_dashboard_refresh.py tests the refresh) would swap the page under the reader.
+    server = start_server(world, "--dashboard-refresh", "0", environment={"PREFECT_API_URL": PREFECT_API_URL.value()})
     yield world, server
     server.stop()
 

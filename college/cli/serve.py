@@ -45,6 +45,9 @@ def serve(
         bool, typer.Option("--committee/--no-committee", help="serve the committee's pages (sign-in, dashboard, decisions); "
                            "a public door that may put only into the inbox runs with --no-committee (docs/roles/deploying.md)")
     ] = True,
+    dashboard_refresh: Annotated[
+        int, typer.Option("--dashboard-refresh", min=0, help="seconds between the committee dashboard's own refreshes; 0: never")
+    ] = 15,
 ) -> None:
     """Run the count's web service: uploads and receipts, the committee's dashboard, the public pages."""
     if ingest not in ("embedded", "deployment"):
@@ -59,6 +62,7 @@ def serve(
         contest_file=contest_file, store=store, public_url=(public_url or f"http://localhost:{port}").rstrip("/"),
         ingest=ingest, ceremony_file=ceremony, publish_dir=publish,
         limits=Limits(max_upload_bytes, uploads_per_minute, requests_per_minute), committee=committee,
+        dashboard_refresh=dashboard_refresh,
     )
     application = create_app(config)
     service = application.state.service

@@ -168,6 +168,7 @@ async def dashboard(request: Request):
     actions = [e for e in entries if "member" in e.ids or "decided-by" in e.ids or e.event in (ADMITTED, "decision")]
     return render(
         request, "committee/dashboard.html", member=member, report=report, ties=open_ties(entries),
+        refresh_seconds=svc.config.dashboard_refresh,
         actions=actions[-15:], contributions=sorted(svc.contributions), quorum=svc.contest.committee.quorum,
         after_deadline=_after_deadline(svc.contest), proposals=svc.proposals, cookie_csrf=request.cookies.get(CSRF_COOKIE, ""),
     )

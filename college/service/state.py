@@ -40,6 +40,7 @@ class Config:
     limits: Limits = field(default_factory=lambda: Limits(upload_bytes=64 * 2**20, uploads_per_minute=120, requests_per_minute=600))
     ingest_interval: float = 60.0
     committee: bool = True  # the committee's pages (sign-in, dashboard, decisions, contributions)
+    dashboard_refresh: int = 15  # seconds between the dashboard's own refreshes; 0: never (WCAG 2.2.1, timing adjustable)
 
 
 def _read(path: Path) -> bytes:
