@@ -4,6 +4,7 @@ write its keys may not make is a 503 naming the rule, never a 500."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from college.folders import INBOX
@@ -67,3 +68,18 @@ def test_a_write_the_store_refuses_is_a_503_naming_the_rule(tmp_path, monkeypatc
         page = client.post("/upload", data={"csrf": token}, files={"sealed": ("a.sealed", world.sealed("plp-ballot"))})
         assert page.status_code == 503
         assert 'id="rule">store<' in page.text
+
+
+def test_the_service_refuses_at_start_a_receipt_key_that_is_the_count_key(tmp_path, monkeypatch):
+    """The service signs checkpoints of the committee's ledger entries: with the two key variables swapped
+    it would sign write-once objects that never verify (as ingest, tally and declare refuse)."""
+    from college.errors import CollegeError
+    from college.signing import private_text
+
+    world = make_world(tmp_path / "world", None)
+    monkeypatch.setenv("COLLEGE_COUNT_KEY", private_text(world.count_key))
+    monkeypatch.setenv("COLLEGE_RECEIPT_KEY", private_text(world.count_key))
+    monkeypatch.delenv("COLLEGE_RECEIPT_KEY_BLOCK", raising=False)
+    config = Config(contest_file=world.contest_file, store=str(tmp_path / "store"), publish_dir=tmp_path / "published")
+    with pytest.raises(CollegeError, match="is the count key"):
+        create_app(config)

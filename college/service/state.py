@@ -11,10 +11,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from college.ceremony import Ceremony, load_ceremony
+from college.ceremony import Ceremony, count_key_from_environment, load_ceremony
 from college.anchor import verify_anchor
 from college.contest import Contest
 from college.model import parse_toml
+from college.preconditions import check_receipt_key
 from college.declaration import Declaration, read_declaration
 from college.errors import CollegeError
 from college.ledger import Entry, Ledger, Problem
@@ -76,6 +77,8 @@ class Service:
         # The party scrutineer's key signs a checkpoint after each of the service's appends (issue 15).
         self.signer = receipt_signer()
         self.ledger = Ledger(self.store, signer=self.signer)
+        if self.signer is not None:  # what it signs is write-once: refuse a swapped or another contest's key at start
+            check_receipt_key(self.ledger, self.signer, count_key_from_environment())
         verify_anchor(self.ledger.entries(), self.contest_bytes, str(config.contest_file))
         self.ceremony: Ceremony | None = load_ceremony(config.ceremony_file) if config.ceremony_file else None
         self.receipt_key = receipt_public_key(self.signer)
