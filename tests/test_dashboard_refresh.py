@@ -21,15 +21,20 @@ if (navigator.credentials) navigator.credentials.get = () => new Promise(() => {
 """
 
 
-@pytest.fixture
-def dashboard(tmp_path, monkeypatch, browser):  # noqa: F811 - the fixture
+def _serve(tmp_path, monkeypatch, **config):
+    """The service in a thread of this process, on embedded defaults with no key: (world, base URL, service)."""
     for name in ("COLLEGE_COUNT_KEY", "COLLEGE_COUNT_KEY_BLOCK", "COLLEGE_RECEIPT_KEY", "COLLEGE_RECEIPT_KEY_BLOCK"):
         monkeypatch.delenv(name, raising=False)
     world = make_world(tmp_path / "world", None)
     port = free_port()
     base = f"http://localhost:{port}"
-    served = Background(Config(contest_file=world.contest_file, store=str(tmp_path / "store"), public_url=base,
-                               publish_dir=tmp_path / "published"), port=port)
+    return world, base, Background(Config(contest_file=world.contest_file, store=str(tmp_path / "store"), public_url=base,
+                                          publish_dir=tmp_path / "published", **config), port=port)
+
+
+@pytest.fixture
+def dashboard(tmp_path, monkeypatch, browser):  # noqa: F811 - the fixture
+    world, base, served = _serve(tmp_path, monkeypatch)
     try:
         chair = Visitor(base)
         chair.enrol_and_sign_in(world, "nec-chair")
@@ -67,13 +72,7 @@ def test_the_dashboard_refreshes_itself_but_not_under_a_member_signing(dashboard
 @pytest.mark.parametrize("seconds", [15, 0])
 def test_the_dashboards_refresh_is_set_by_the_operator_and_zero_stops_it(tmp_path, monkeypatch, seconds):
     """WCAG 2.2.1 (timing adjustable): `college serve --dashboard-refresh 0` keeps the page still."""
-    for name in ("COLLEGE_COUNT_KEY", "COLLEGE_COUNT_KEY_BLOCK", "COLLEGE_RECEIPT_KEY", "COLLEGE_RECEIPT_KEY_BLOCK"):
-        monkeypatch.delenv(name, raising=False)
-    world = make_world(tmp_path / "world", None)
-    port = free_port()
-    base = f"http://localhost:{port}"
-    served = Background(Config(contest_file=world.contest_file, store=str(tmp_path / "store"), public_url=base,
-                               publish_dir=tmp_path / "published", dashboard_refresh=seconds), port=port)
+    world, base, served = _serve(tmp_path, monkeypatch, dashboard_refresh=seconds)
     try:
         chair = Visitor(base)
         chair.enrol_and_sign_in(world, "nec-chair")

@@ -12,9 +12,11 @@ after it, the same crawl finds them (so the crawl can fail).
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -49,7 +51,8 @@ def crawl(world, server, visitors: dict[str, Visitor], shas: list[str], receipt:
 
     The routes are read from the application itself, so a new route the crawl does not
     know fails the test instead of going unchecked."""
-    app = create_app(Config(contest_file=world.contest_file, store=str(server.store)))
+    with mock.patch.dict(os.environ, world.environment()):  # the server's keys, not what other tests left here
+        app = create_app(Config(contest_file=world.contest_file, store=str(server.store)))
     fill = {
         "{sha256}": shas + ["0" * 64, "not-a-hash"],
         "{sha}": ["0" * 64],
