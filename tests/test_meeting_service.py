@@ -98,7 +98,10 @@ def test_the_page_on_a_tablet(tellers):
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
     url, link, record = tellers
     options = Options()
@@ -112,8 +115,13 @@ def test_the_page_on_a_tablet(tellers):
             field = driver.find_element(By.NAME, name)
             field.clear()
             field.send_keys(value)
-        driver.find_element(By.CSS_SELECTOR, "form.tally button[type=submit]").click()
-        assert "separate ballot (rule 12)" in driver.find_element(By.TAG_NAME, "main").text
+        submit = driver.find_element(By.CSS_SELECTOR, "form.tally button[type=submit]")
+        submit.click()
+        # The next page, not the one the click leaves: reading that one as it unloads goes stale.
+        WebDriverWait(driver, 60).until(expected_conditions.staleness_of(submit))
+        WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: "separate ballot (rule 12)" in d.find_element(By.TAG_NAME, "main").text
+        )
         assert driver.execute_script("return document.documentElement.scrollWidth") <= 768
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "tellers-tablet.png"))
