@@ -586,13 +586,9 @@ def seal_contribution(data: bytes, contest: Contest) -> bytes:
     return seal(data, x25519_public(contest.count_public_key, field="count_public_key"), _stored_info(contest.id))
 
 
-def stored_contributions(store, entries, contest: Contest, count_key: X25519PrivateKey) -> list[Contribution]:
-    """The contributions the members put into the store for the sealed result the count recorded last,
-    each opened with the count key."""
-    counted = [e for e in entries if e.event == "counted"]
-    if not counted:
-        raise CollegeError("nothing to declare: the count has not sealed a result yet (`college tally`)", field="ledger")
-    prefix = f"{CONTRIBUTIONS}/{counted[-1].object_hash}/"
+def stored_contributions(store, sealed_hash: str, contest: Contest, count_key: X25519PrivateKey) -> list[Contribution]:
+    """The contributions the members put into the store for this sealed result, each opened with the count key."""
+    prefix = f"{CONTRIBUTIONS}/{sealed_hash}/"
     found = []
     for key in store.list(prefix):
         opened = unseal(store.get(key), count_key, _stored_info(contest.id))

@@ -35,9 +35,10 @@ from college.contest import Contest, load_contest
 from college.decisions import check_recorded_decisions
 from college.declaration import Declaration, build_declaration, read_declaration
 from college.errors import CollegeError
-from college.events import CONTRIBUTION, COUNTED, DECLARED
+from college.events import CONTRIBUTION, DECLARED
 from college.folders import DECLARATIONS, SEALED
 from college.ledger import Ledger
+from college.preconditions import sealed_result
 from college.procedure import procedural_record
 from college.recount import write_bundle
 from college.reports.publish import write_reports
@@ -47,13 +48,6 @@ from college.store import Store, store_from
 from college.tally import read_tally
 from flows.secrets import count_key, receipt_key
 from flows.tasks import embargoed
-
-def sealed_result_hash(ledger: Ledger) -> str:
-    counted = [e for e in ledger.entries() if e.event == COUNTED]
-    if not counted:
-        raise CollegeError("nothing to declare: the count has not sealed a result yet", field="ledger")
-    return counted[-1].object_hash
-
 
 @embargoed("open and declare")
 def open_and_declare(
@@ -126,9 +120,9 @@ def declare(
     ledger = Ledger(where, signer=receipt_key())
     check_contest(ledger, contest, Path(contest_file).read_bytes(), contest_file)
     check_recorded_decisions(ledger, contest)
-    sealed_hash = sealed_result_hash(ledger)
+    sealed_hash = sealed_result(ledger.entries(), where)
     shares = ([load_contribution(path) for path in contributions] if contributions
-              else stored_contributions(where, ledger.entries(), contest, count_key()))
+              else stored_contributions(where, sealed_hash, contest, count_key()))
     # Before anything is opened: a bad contribution is named, fewer than the quorum refused
     # (procedure only, so these errors may be shown, unlike anything inside the embargoed step).
     key = open_declaration_key(ceremony, shares, result_hash=sealed_hash)

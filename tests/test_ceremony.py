@@ -452,11 +452,11 @@ def test_a_contribution_put_into_the_store_is_sealed_to_the_count_key(tmp_path: 
     assert len(kept) == 2
     for data in kept:
         assert not any(c.share.encode() in data or base64.b64decode(c.share) in data for c in mine.values())
-    opened = stored_contributions(store, Ledger(store).entries(), contest, count_key)
+    opened = stored_contributions(store, digest(sealed), contest, count_key)
     assert {c.statement.member: c for c in opened} == mine
     open_declaration_key(load_ceremony(tmp_path / "ceremony.json"), opened, result_hash=digest(sealed))
     with pytest.raises(CollegeError, match="does not open with the count key"):
-        stored_contributions(store, Ledger(store).entries(), contest, X25519PrivateKey.generate())
+        stored_contributions(store, digest(sealed), contest, X25519PrivateKey.generate())
 
 
 def test_a_dry_run_ceremony_leaves_the_contest_file_as_it_was(tmp_path: Path):

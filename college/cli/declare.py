@@ -21,7 +21,7 @@ from college.cli.application import StoreOption, app, clean_errors, out, quiet_p
 from college.declaration import elected_line, read_declaration
 from college.errors import CollegeError
 from college.ledger import Ledger
-from college.preconditions import before_declare, before_tally, check_receipt_key
+from college.preconditions import before_declare, before_tally, check_receipt_key, sealed_result
 from college.store import store_from
 
 
@@ -71,7 +71,8 @@ def declare(
     ledger = Ledger(where)
     check_receipt_key(ledger, receipt_key(), None)
     paths = [str(p) for p in contribution] if contribution else None
-    shares = [load_contribution(p) for p in paths] if paths else stored_contributions(where, ledger.entries(), contest, count_key())
+    shares = [load_contribution(p) for p in paths] if paths else stored_contributions(
+        where, sealed_result(ledger.entries(), where), contest, count_key())
     before_declare(contest, data, str(contest_file), ledger, record, shares)
     from flows.declare import declare as declare_flow
 

@@ -162,13 +162,13 @@ def run_declaration(contest_file: Path, ceremony_file: Path, contributions: dict
 def _store_contributions(contest_file: Path, contributions: dict[str, bytes], store_uri: str) -> None:
     from college.ceremony import contribution_key, seal_contribution
     from college.contest import load_contest
-    from college.events import COUNTED
     from college.ledger import Ledger
+    from college.preconditions import sealed_result
     from college.store import store_from
 
     store = store_from(store_uri)
     contest = load_contest(contest_file)
-    sealed = [e for e in Ledger(store).entries() if e.event == COUNTED][-1].object_hash
+    sealed = sealed_result(Ledger(store).entries(), store)
     for member, data in contributions.items():
         store.put(contribution_key(sealed, member), seal_contribution(data, contest))
 
