@@ -57,3 +57,14 @@ def embargoed(step: str, *, retries: int = 0, retry_delay_seconds: float = 1.0) 
         )(run)
 
     return decorate
+
+
+def run_and_wait(deployment: str) -> None:
+    """Run a deployment of deployments/prefect.yaml on the workers, with its own parameters (paths only),
+    and wait for its end; a run that ends otherwise than completed is an error naming its state."""
+    from prefect.deployments import run_deployment
+
+    run = run_deployment(deployment, timeout=None)
+    if run.state is None or not run.state.is_completed():
+        raise CollegeError(f"the {deployment} run ended {run.state.name if run.state else 'in no state'}: see it in Prefect",
+                           field=deployment)

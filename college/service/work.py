@@ -127,7 +127,9 @@ class Runner:
 
 def run_count(contest_file: Path, store_uri: str, mode: str) -> None:
     if mode == "deployment":
-        _run_deployment("count/count")
+        from flows.tasks import run_and_wait
+
+        run_and_wait("count/count")
         return
     from flows.count import count
 
@@ -140,8 +142,10 @@ def run_declaration(contest_file: Path, ceremony_file: Path, contributions: dict
     `college ceremony contribute --to-store` puts them, for the declare deployment. The service
     publishes the declaration from the store (Service.declared), not from the flow's folder."""
     if mode == "deployment":
+        from flows.tasks import run_and_wait
+
         _store_contributions(contest_file, contributions, store_uri)
-        _run_deployment("declare/declare")
+        run_and_wait("declare/declare")
         return
     from flows.declare import declare
 
@@ -171,14 +175,3 @@ def _store_contributions(contest_file: Path, contributions: dict[str, bytes], st
     sealed = sealed_result(Ledger(store).entries(), store)
     for member, data in contributions.items():
         store.put(contribution_key(sealed, member), seal_contribution(data, contest))
-
-
-def _run_deployment(name: str) -> None:
-    """Run a deployment of deployments/prefect.yaml on the workers, with its own parameters (paths
-    only), and wait for its end; a run that ends otherwise than completed is an error naming its state."""
-    from prefect.deployments import run_deployment
-
-    run = run_deployment(name, timeout=None)
-    if run.state is None or not run.state.is_completed():
-        raise CollegeError(f"the {name} run ended {run.state.name if run.state else 'in no state'}: see it in Prefect",
-                           field=name)
