@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import AwareDatetime, Field, ValidationError
 
+from college import strict_json
 from college.contest import Contest, Member
 from college.errors import CollegeError
 from college.events import PASSKEY_ENROLLED as ENROLLED
@@ -80,8 +81,8 @@ def read_token(token: str, member: Member | None = None) -> EnrolmentStatement:
     try:
         body_text, signature_text = token.strip().split(".")
         body, signature = _unb64url(body_text), _unb64url(signature_text)
-        statement = EnrolmentStatement.model_validate(json.loads(body))
-    except (ValueError, binascii.Error, ValidationError):
+        statement = EnrolmentStatement.model_validate(strict_json.loads(body))
+    except (ValueError, binascii.Error, ValidationError, CollegeError):
         raise CollegeError("not an enrolment token (make one with `college committee enrol`)", field="token") from None
     if member is not None and statement.member != member.id:
         raise CollegeError(f"the token is {statement.member}'s, not {member.id}'s", field="token")

@@ -115,3 +115,16 @@ def test_college_committee_enrol_prints_the_members_statement(world, tmp_path, m
     wrong = CliRunner().invoke(app, ["committee", "enrol", str(world.contest_file), "--member", "cac-chair",
                                      "--key", str(key), "--passkey", print_])
     assert wrong.exit_code == 2 and "not the one registered for cac-chair" in wrong.output
+
+
+@pytest.mark.parametrize("kind", ["duplicate-key", "too-deep"])
+def test_a_token_whose_statement_is_not_plain_json_is_refused_by_its_rule(world, kind):
+    token = world.token("nec-chair", "0" * 64)
+    body = base64.urlsafe_b64decode(token.split(".")[0] + "==")
+    if kind == "duplicate-key":  # two readers of the same signed bytes could disagree on whose it is
+        body = body.replace(b'{', b'{"member":"cac-chair",', 1)
+    else:  # nested deeper than the reader follows: refused by its rule, not a RecursionError (a 500)
+        body = b"[" * 6000
+    forged = f"{base64.urlsafe_b64encode(body).decode().rstrip('=')}.{token.split('.')[1]}"
+    with pytest.raises(CollegeError, match="not an enrolment token"):
+        check_enrolment_token(world.contest, forged, datetime.now(UTC), "0" * 64)

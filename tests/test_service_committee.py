@@ -208,6 +208,10 @@ def test_the_committee_from_sign_in_to_the_declaration(served, browser, tmp_path
     stale = chair.post("/committee/contribution", data={"csrf": chair.csrf("/committee")},
                        files={"contribution": ("c.json", world.contribution("nec-chair", "0" * 64))})
     assert stale.status_code == 422 and "another sealed result" in stale.text
+    twice = world.contribution("nec-chair", sealed).replace(b"{", b'{"share": "AAAA",', 1)  # a key given twice
+    doubled = chair.post("/committee/contribution", data={"csrf": chair.csrf("/committee")},
+                         files={"contribution": ("c.json", twice)})
+    assert doubled.status_code == 422 and "not a contribution file" in doubled.text
 
     # Again before the declaration, now that a sealed result exists: still nothing.
     answers = crawl(world, server, roles, shas, receipts[0].content)

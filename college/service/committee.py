@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
+from college import strict_json
 from college.ceremony import Contribution, verify_contribution
 from college.contest import Member
 from college.errors import CollegeError
@@ -224,9 +224,9 @@ async def contribution(request: Request):
         raise Problem(409, "this service was started without the key ceremony's record (--ceremony)", "ceremony")
     sealed = _sealed(request)
     data = await uploaded(form, "contribution", "choose your contribution file (JSON, from `college ceremony contribute`)")
-    try:
-        made = Contribution.model_validate_json(data)
-    except ValidationError:
+    try:  # duplicate keys refused, as everywhere a contribution is read (issue 15 item 1)
+        made = strict_json.parse(Contribution, data, file="contribution")
+    except CollegeError:
         raise Problem(422, "not a contribution file (make it with `college ceremony contribute`)", "contribution") from None
     if made.statement.member != member.id:
         raise Problem(403, "a member hands in their own contribution only", "member")
